@@ -1,0 +1,81 @@
+package broker
+
+import (
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/nats-io/nats.go"
+
+	"github.com/channeldesk/channeldesk/eventstore"
+)
+
+// StreamName is the JetStream stream that holds every published event.
+const StreamName = "CHANNELDESK_EVENTS"
+
+// SubjectPrefix starts the subject of every published event.
+const SubjectPrefix = "channeldesk.events"
+
+// AllSubjects matches every published event.
+const AllSubjects = SubjectPrefix + ".>"
+
+// Header names carried by every published event. Nats-Msg-Id (the event ID)
+// lets JetStream drop duplicates inside its duplicate window.
+const (
+	HeaderMsgID         = nats.MsgIdHdr
+	HeaderEventType     = "Channeldesk-Event-Type"
+	HeaderSchemaVersion = "Channeldesk-Schema-Version"
+	HeaderPosition      = "Channeldesk-Position"
+	// HeaderPrevPosition is the position of the event published just before
+	// this one in the global order (0 for the first). A consumer whose
+	// checkpoint differs from it knows it missed events and can read them
+	// from the event store.
+	HeaderPrevPosition  = "Channeldesk-Prev-Position"
+	HeaderStreamID      = "Channeldesk-Stream-Id"
+	HeaderStreamVersion = "Channeldesk-Stream-Version"
+	HeaderCorrelationID = "Channeldesk-Correlation-Id"
+	HeaderRecordedAt    = "Channeldesk-Recorded-At"
+)
+
+// Subject returns the subject an event is published on:
+// channeldesk.events.<category>.<event_type>.<stream_id>, where event_type is
+// the type name without its category prefix and with dots turned into
+// underscores ("account.renamed" in category account → "renamed"), so that
+// every part is a single subject token.
+func Subject(e eventstore.Event) string {
+	t := strings.TrimPrefix(e.Type, e.Category+".")
+	t = strings.ReplaceAll(t, ".", "_")
+	return SubjectPrefix + "." + e.Category + "." + t + "." + e.StreamID
+}
+
+// Message builds the NATS message for a recorded event: the body is the
+// event's full envelope as JSON, the headers carry its identity and order.
+func Message(e eventstore.Event, prev eventstore.Position, body []byte) *nats.Msg {
+	m := nats.NewMsg(Subject(e))
+	m.Data = body
+	m.Header.Set(HeaderMsgID, e.ID.String())
+	m.Header.Set(HeaderEventType, e.Type)
+	m.Header.Set(HeaderSchemaVersion, strconv.Itoa(e.SchemaVersion))
+	m.Header.Set(HeaderPosition, strconv.FormatInt(int64(e.Position), 10))
+	m.Header.Set(HeaderPrevPosition, strconv.FormatInt(int64(prev), 10))
+	m.Header.Set(HeaderStreamID, e.StreamID)
+	m.Header.Set(HeaderStreamVersion, strconv.FormatInt(e.StreamVersion, 10))
+	if e.CorrelationID != "" {
+		m.Header.Set(HeaderCorrelationID, e.CorrelationID)
+	}
+	m.Header.Set(HeaderRecordedAt, e.RecordedAt.UTC().Format(time.RFC3339Nano))
+	return m
+}
+
+// Positions reads the position and previous position headers of a message.
+func Positions(h nats.Header) (pos, prev eventstore.Position, err error) {
+	p, err := strconv.ParseInt(h.Get(HeaderPosition), 10, 64)
+	if err != nil {
+		return 0, 0, err
+	}
+	q, err := strconv.ParseInt(h.Get(HeaderPrevPosition), 10, 64)
+	if err != nil {
+		return 0, 0, err
+	}
+	return eventstore.Position(p), eventstore.Position(q), nil
+}
