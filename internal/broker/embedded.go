@@ -67,14 +67,14 @@ func Connect(url, name string) (*nats.Conn, error) {
 }
 
 // StreamConfig is the configuration of the event stream.
-func StreamConfig(replicas int) jetstream.StreamConfig {
+func (t Topology) StreamConfig(replicas int) jetstream.StreamConfig {
 	if replicas < 1 {
 		replicas = 1
 	}
 	return jetstream.StreamConfig{
-		Name:        StreamName,
+		Name:        t.Stream,
 		Description: "Every channeldesk event, published by the relay in commit order.",
-		Subjects:    []string{AllSubjects},
+		Subjects:    []string{t.AllSubjects()},
 		Storage:     jetstream.FileStorage,
 		Retention:   jetstream.LimitsPolicy,
 		Duplicates:  2 * time.Minute,
@@ -84,20 +84,20 @@ func StreamConfig(replicas int) jetstream.StreamConfig {
 
 // EnsureStream creates the event stream if it does not exist yet and
 // returns it. An existing stream is left as it is.
-func EnsureStream(ctx context.Context, js jetstream.JetStream, replicas int) (jetstream.Stream, error) {
-	st, err := js.Stream(ctx, StreamName)
+func (t Topology) EnsureStream(ctx context.Context, js jetstream.JetStream, replicas int) (jetstream.Stream, error) {
+	st, err := js.Stream(ctx, t.Stream)
 	if err == nil {
 		return st, nil
 	}
 	if !errors.Is(err, jetstream.ErrStreamNotFound) {
-		return nil, fmt.Errorf("look up stream %s: %w", StreamName, err)
+		return nil, fmt.Errorf("look up stream %s: %w", t.Stream, err)
 	}
-	st, err = js.CreateStream(ctx, StreamConfig(replicas))
+	st, err = js.CreateStream(ctx, t.StreamConfig(replicas))
 	if errors.Is(err, jetstream.ErrStreamNameAlreadyInUse) {
-		return js.Stream(ctx, StreamName)
+		return js.Stream(ctx, t.Stream)
 	}
 	if err != nil {
-		return nil, fmt.Errorf("create stream %s: %w", StreamName, err)
+		return nil, fmt.Errorf("create stream %s: %w", t.Stream, err)
 	}
 	return st, nil
 }

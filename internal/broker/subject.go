@@ -10,14 +10,22 @@ import (
 	"github.com/channeldesk/channeldesk/eventstore"
 )
 
-// StreamName is the JetStream stream that holds every published event.
-const StreamName = "CHANNELDESK_EVENTS"
+// Topology names the JetStream stream and the subject prefix events are
+// published under. Production uses Default(); tests sharing one NATS server
+// use their own names.
+type Topology struct {
+	Stream string
+	Prefix string
+}
 
-// SubjectPrefix starts the subject of every published event.
-const SubjectPrefix = "channeldesk.events"
+// Default is the topology of a channeldesk deployment: stream
+// CHANNELDESK_EVENTS on subjects channeldesk.events.>.
+func Default() Topology {
+	return Topology{Stream: "CHANNELDESK_EVENTS", Prefix: "channeldesk.events"}
+}
 
 // AllSubjects matches every published event.
-const AllSubjects = SubjectPrefix + ".>"
+func (t Topology) AllSubjects() string { return t.Prefix + ".>" }
 
 // Header names carried by every published event. Nats-Msg-Id (the event ID)
 // lets JetStream drop duplicates inside its duplicate window.
@@ -38,20 +46,20 @@ const (
 )
 
 // Subject returns the subject an event is published on:
-// channeldesk.events.<category>.<event_type>.<stream_id>, where event_type is
-// the type name without its category prefix and with dots turned into
-// underscores ("account.renamed" in category account → "renamed"), so that
-// every part is a single subject token.
-func Subject(e eventstore.Event) string {
-	t := strings.TrimPrefix(e.Type, e.Category+".")
-	t = strings.ReplaceAll(t, ".", "_")
-	return SubjectPrefix + "." + e.Category + "." + t + "." + e.StreamID
+// <prefix>.<category>.<event_type>.<stream_id>, where event_type is the type
+// name without its category prefix and with dots turned into underscores
+// ("account.renamed" in category account → "renamed"), so that every part is
+// a single subject token.
+func (t Topology) Subject(e eventstore.Event) string {
+	typ := strings.TrimPrefix(e.Type, e.Category+".")
+	typ = strings.ReplaceAll(typ, ".", "_")
+	return t.Prefix + "." + e.Category + "." + typ + "." + e.StreamID
 }
 
 // Message builds the NATS message for a recorded event: the body is the
 // event's full envelope as JSON, the headers carry its identity and order.
-func Message(e eventstore.Event, prev eventstore.Position, body []byte) *nats.Msg {
-	m := nats.NewMsg(Subject(e))
+func (t Topology) Message(e eventstore.Event, prev eventstore.Position, body []byte) *nats.Msg {
+	m := nats.NewMsg(t.Subject(e))
 	m.Data = body
 	m.Header.Set(HeaderMsgID, e.ID.String())
 	m.Header.Set(HeaderEventType, e.Type)
