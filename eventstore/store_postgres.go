@@ -209,9 +209,10 @@ const insertOneSQL = `
 INSERT INTO events (position, event_id, stream_id, stream_version, category, event_type,
 	schema_version, data, occurred_at, actor, on_behalf_of, correlation_id, causation_id,
 	command_id, client_ip)
-SELECT (pg_current_xact_id()::text::bigint << 20) | 1, $1, $2, $3, $4, $5, $6, $7, $8,
-	$9, $10, $11, $12, $13, $14
-WHERE coalesce((SELECT max(stream_version) FROM events WHERE stream_id = $2), 0) = $3 - 1
+SELECT (pg_current_xact_id()::text::bigint << 20) | 1, $1::uuid, $2::text, $3::bigint, $4::text,
+	$5::text, $6::int, $7::jsonb, $8::timestamptz, $9::text, $10::text, $11::text, $12::text,
+	$13::text, $14::text
+WHERE coalesce((SELECT max(stream_version) FROM events WHERE stream_id = $2::text), 0) = $3::bigint - 1
 RETURNING position, recorded_at`
 
 // insertManySQL appends any number of events to any number of streams in one

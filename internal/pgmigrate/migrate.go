@@ -11,11 +11,16 @@ import (
 	"github.com/pressly/goose/v3/lock"
 )
 
-// Up applies every pending migration found in fsys (the *.sql files at its
-// root), recording versions in the table named versionTable. It is safe to
+// Up applies every pending migration found in fsys (the *.sql files in its
+// "migrations" directory if it has one, as a //go:embed migrations/*.sql
+// gives, else at its root), recording versions in the table named versionTable. It is safe to
 // call from several processes at once: a PostgreSQL session lock serialises
 // them, and migrations already applied are skipped.
 func Up(ctx context.Context, pool *pgxpool.Pool, fsys fs.FS, versionTable string) error {
+	fsys, err := migrationsDir(fsys)
+	if err != nil {
+		return err
+	}
 	db := stdlib.OpenDBFromPool(pool)
 	defer db.Close()
 	locker, err := lock.NewPostgresSessionLocker(lock.WithLockID(lockID(versionTable)))
@@ -37,6 +42,10 @@ func Up(ctx context.Context, pool *pgxpool.Pool, fsys fs.FS, versionTable string
 
 // Pending reports whether fsys holds migrations not yet applied.
 func Pending(ctx context.Context, pool *pgxpool.Pool, fsys fs.FS, versionTable string) (bool, error) {
+	fsys, err := migrationsDir(fsys)
+	if err != nil {
+		return false, err
+	}
 	db := stdlib.OpenDBFromPool(pool)
 	defer db.Close()
 	p, err := goose.NewProvider(goose.DialectPostgres, db, fsys, goose.WithTableName(versionTable))
@@ -57,4 +66,11 @@ func lockID(name string) int64 {
 		h = -h
 	}
 	return h
+}
+
+func migrationsDir(fsys fs.FS) (fs.FS, error) {
+	if st, err := fs.Stat(fsys, "migrations"); err == nil && st.IsDir() {
+		return fs.Sub(fsys, "migrations")
+	}
+	return fsys, nil
 }

@@ -1,0 +1,303 @@
+package eventstore_test
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/google/uuid"
+	"github.com/jackc/pgx/v5/pgxpool"
+
+	"github.com/channeldesk/channeldesk/eventstore"
+	"github.com/channeldesk/channeldesk/internal/pgtest"
+)
+
+func newStore(t *testing.T, conns int32) (*eventstore.Store, *pgxpool.Pool) {
+	t.Helper()
+	pool := pgtest.Pool(t, conns)
+	s := eventstore.New(pool)
+	if err := s.Migrate(context.Background()); err != nil {
+		t.Fatalf("migrate: %v", err)
+	}
+	return s, pool
+}
+
+func ev(typ string) eventstore.NewEvent {
+	return eventstore.NewEvent{
+		ID:            uuid.Must(uuid.NewV7()),
+		Type:          typ,
+		SchemaVersion: 1,
+		Data:          json.RawMessage(`{"n":1}`),
+		OccurredAt:    time.Now(),
+	}
+}
+
+var md = eventstore.Metadata{Actor: "staff:test", CorrelationID: "corr-1", CausationID: "cause-1", CommandID: "cmd-1", ClientIP: "127.0.0.1", OnBehalfOf: "customer:1"}
+
+func count(t *testing.T, pool *pgxpool.Pool) int {
+	t.Helper()
+	var n int
+	if err := pool.QueryRow(context.Background(), `SELECT count(*) FROM events`).Scan(&n); err != nil {
+		t.Fatal(err)
+	}
+	return n
+}
+
+func TestAppendAndLoadKeepEnvelope(t *testing.T) {
+	t.Parallel()
+	s, _ := newStore(t, 4)
+	ctx := context.Background()
+	e1, e2 := ev("account.registered"), ev("account.renamed")
+	rec, err := s.Append(ctx, []eventstore.StreamAppend{{StreamID: "account-123456HQ", ExpectedVersion: 0, Events: []eventstore.NewEvent{e1, e2}}}, md)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(rec) != 2 || rec[0].Position >= rec[1].Position || rec[0].Position <= 0 {
+		t.Fatalf("positions not increasing: %+v", rec)
+	}
+	got, err := s.Load(ctx, "account-123456HQ")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(got) != 2 {
+		t.Fatalf("loaded %d events", len(got))
+	}
+	g := got[1]
+	if g.ID != e2.ID || g.StreamVersion != 2 || g.Position != rec[1].Position || g.Type != "account.renamed" ||
+		g.SchemaVersion != 1 || g.Category != "account" || g.Metadata != md || g.RecordedAt.IsZero() ||
+		!g.OccurredAt.Equal(e2.OccurredAt.UTC().Truncate(time.Microsecond)) || string(g.Data) != `{"n": 1}` {
+		t.Fatalf("envelope not kept: %+v", g)
+	}
+	if v, _ := s.StreamVersion(ctx, "account-123456HQ"); v != 2 {
+		t.Fatalf("version %d", v)
+	}
+	if none, _ := s.Load(ctx, "account-000000XX"); len(none) != 0 {
+		t.Fatalf("missing stream loaded %d events", len(none))
+	}
+}
+
+func TestAppendConflict(t *testing.T) {
+	t.Parallel()
+	s, pool := newStore(t, 4)
+	ctx := context.Background()
+	if _, err := s.Append(ctx, []eventstore.StreamAppend{{StreamID: "account-1", ExpectedVersion: 0, Events: []eventstore.NewEvent{ev("a.b")}}}, md); err != nil {
+		t.Fatal(err)
+	}
+	for _, c := range []struct {
+		name     string
+		expected int64
+		events   int
+	}{
+		{"stale version, one event", 0, 1},
+		{"stale version, many events", 0, 3},
+		{"version from the future, one event", 5, 1},
+		{"version from the future, many events", 5, 2},
+	} {
+		var evs []eventstore.NewEvent
+		for i := 0; i < c.events; i++ {
+			evs = append(evs, ev("a.b"))
+		}
+		_, err := s.Append(ctx, []eventstore.StreamAppend{{StreamID: "account-1", ExpectedVersion: c.expected, Events: evs}}, md)
+		if !errors.Is(err, eventstore.ErrConflict) {
+			t.Fatalf("%s: want ErrConflict, got %v", c.name, err)
+		}
+		var ce *eventstore.ConflictError
+		if !errors.As(err, &ce) || ce.StreamID != "account-1" || ce.Actual != 1 || ce.Expected != c.expected {
+			t.Fatalf("%s: conflict details %+v", c.name, ce)
+		}
+	}
+	if n := count(t, pool); n != 1 {
+		t.Fatalf("%d events after refused appends, want 1", n)
+	}
+}
+
+func TestConcurrentAppendsToOneStreamOneWins(t *testing.T) {
+	t.Parallel()
+	s, pool := newStore(t, 8)
+	ctx := context.Background()
+	var wg sync.WaitGroup
+	var mu sync.Mutex
+	wins, conflicts := 0, 0
+	for i := 0; i < 16; i++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			_, err := s.Append(ctx, []eventstore.StreamAppend{{StreamID: "order-1", ExpectedVersion: 0, Events: []eventstore.NewEvent{ev("order.submitted")}}}, md)
+			mu.Lock()
+			defer mu.Unlock()
+			switch {
+			case err == nil:
+				wins++
+			case errors.Is(err, eventstore.ErrConflict):
+				conflicts++
+			default:
+				t.Errorf("unexpected: %v", err)
+			}
+		}()
+	}
+	wg.Wait()
+	if wins != 1 || conflicts != 15 || count(t, pool) != 1 {
+		t.Fatalf("wins %d conflicts %d events %d", wins, conflicts, count(t, pool))
+	}
+}
+
+func TestMultiStreamAppendIsAllOrNothing(t *testing.T) {
+	t.Parallel()
+	s, pool := newStore(t, 4)
+	ctx := context.Background()
+	_, err := s.Append(ctx, []eventstore.StreamAppend{
+		{StreamID: "license-A", ExpectedVersion: 0, Events: []eventstore.NewEvent{ev("license.issued")}},
+		{StreamID: "license-B", ExpectedVersion: 0, Events: []eventstore.NewEvent{ev("license.issued")}},
+	}, md)
+	if err != nil {
+		t.Fatal(err)
+	}
+	// A split: rescind A, issue C and D, touch B; B's expected version is stale.
+	_, err = s.Append(ctx, []eventstore.StreamAppend{
+		{StreamID: "license-A", ExpectedVersion: 1, Events: []eventstore.NewEvent{ev("license.rescinded")}},
+		{StreamID: "license-C", ExpectedVersion: 0, Events: []eventstore.NewEvent{ev("license.issued")}},
+		{StreamID: "license-D", ExpectedVersion: 0, Events: []eventstore.NewEvent{ev("license.issued")}},
+		{StreamID: "license-B", ExpectedVersion: 0, Events: []eventstore.NewEvent{ev("license.changed")}},
+	}, md)
+	var ce *eventstore.ConflictError
+	if !errors.As(err, &ce) || ce.StreamID != "license-B" {
+		t.Fatalf("want conflict on license-B, got %v", err)
+	}
+	if n := count(t, pool); n != 2 {
+		t.Fatalf("%d events after a refused multi-stream append, want 2 (none of any stream)", n)
+	}
+	rec, err := s.Append(ctx, []eventstore.StreamAppend{
+		{StreamID: "license-A", ExpectedVersion: 1, Events: []eventstore.NewEvent{ev("license.rescinded")}},
+		{StreamID: "license-C", ExpectedVersion: 0, Events: []eventstore.NewEvent{ev("license.issued"), ev("license.allocated")}},
+		{StreamID: "license-B", ExpectedVersion: 1, Events: []eventstore.NewEvent{ev("license.changed")}},
+	}, md)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := []struct {
+		stream  string
+		version int64
+	}{{"license-A", 2}, {"license-C", 1}, {"license-C", 2}, {"license-B", 2}}
+	for i, w := range want {
+		if rec[i].StreamID != w.stream || rec[i].StreamVersion != w.version || (i > 0 && rec[i].Position <= rec[i-1].Position) {
+			t.Fatalf("event %d: %+v", i, rec[i])
+		}
+	}
+}
+
+func TestConcurrentMultiStreamAppendsNeverHalfApply(t *testing.T) {
+	t.Parallel()
+	s, pool := newStore(t, 8)
+	ctx := context.Background()
+	// Writers race to move overlapping pairs of streams; each append either
+	// lands on both streams or on none.
+	var wg sync.WaitGroup
+	for w := 0; w < 8; w++ {
+		wg.Add(1)
+		go func(w int) {
+			defer wg.Done()
+			for i := 0; i < 30; i++ {
+				a, b := fmt.Sprintf("account-S%d", (w+i)%4), fmt.Sprintf("account-S%d", (w+i+1)%4)
+				va, _ := s.StreamVersion(ctx, a)
+				vb, _ := s.StreamVersion(ctx, b)
+				_, err := s.Append(ctx, []eventstore.StreamAppend{
+					{StreamID: a, ExpectedVersion: va, Events: []eventstore.NewEvent{ev("account.merged")}},
+					{StreamID: b, ExpectedVersion: vb, Events: []eventstore.NewEvent{ev("account.merged")}},
+				}, md)
+				if err != nil && !errors.Is(err, eventstore.ErrConflict) {
+					t.Errorf("append: %v", err)
+				}
+			}
+		}(w)
+	}
+	wg.Wait()
+	var odd int
+	err := pool.QueryRow(ctx, `SELECT count(*) FROM (SELECT position >> 20 FROM events GROUP BY 1 HAVING count(*) <> 2) x`).Scan(&odd)
+	if err != nil || odd != 0 {
+		t.Fatalf("%d appends landed on one stream only (err %v)", odd, err)
+	}
+	var gaps int
+	err = pool.QueryRow(ctx, `SELECT count(*) FROM (SELECT stream_id, max(stream_version) m, count(*) c FROM events GROUP BY 1) x WHERE m <> c`).Scan(&gaps)
+	if err != nil || gaps != 0 {
+		t.Fatalf("%d streams with version gaps (err %v)", gaps, err)
+	}
+}
+
+func TestIdempotentCommand(t *testing.T) {
+	t.Parallel()
+	s, pool := newStore(t, 4)
+	ctx := context.Background()
+	cmd := eventstore.Command{Scope: "staff:test", Key: "k-1", RequestHash: "h1", CommandID: "cmd-1",
+		Result: func(rec []eventstore.Event) (json.RawMessage, error) {
+			return json.Marshal(map[string]any{"position": rec[len(rec)-1].Position})
+		}}
+	rec, err := s.Append(ctx, []eventstore.StreamAppend{{StreamID: "account-1", Events: []eventstore.NewEvent{ev("a.b")}}}, md, eventstore.WithCommand(cmd))
+	if err != nil {
+		t.Fatal(err)
+	}
+	got, err := s.LookupCommand(ctx, "staff:test", "k-1")
+	if err != nil || got == nil {
+		t.Fatalf("lookup: %v %v", got, err)
+	}
+	if got.Position != rec[0].Position || got.RequestHash != "h1" || string(got.Result) != fmt.Sprintf(`{"position": %d}`, rec[0].Position) {
+		t.Fatalf("recorded %+v", got)
+	}
+	// The same key again (a retry racing past the lookup) appends nothing.
+	_, err = s.Append(ctx, []eventstore.StreamAppend{{StreamID: "account-2", Events: []eventstore.NewEvent{ev("a.b")}}}, md, eventstore.WithCommand(cmd))
+	if !errors.Is(err, eventstore.ErrDuplicateCommand) {
+		t.Fatalf("want ErrDuplicateCommand, got %v", err)
+	}
+	if n := count(t, pool); n != 1 {
+		t.Fatalf("%d events, want 1", n)
+	}
+	// Another scope may use the same key.
+	cmd.Scope = "staff:other"
+	if _, err := s.Append(ctx, []eventstore.StreamAppend{{StreamID: "account-2", Events: []eventstore.NewEvent{ev("a.b")}}}, md, eventstore.WithCommand(cmd)); err != nil {
+		t.Fatal(err)
+	}
+	if none, err := s.LookupCommand(ctx, "staff:test", "nope"); none != nil || err != nil {
+		t.Fatalf("unknown key: %v %v", none, err)
+	}
+}
+
+func TestInvalidAppends(t *testing.T) {
+	t.Parallel()
+	s, pool := newStore(t, 2)
+	ctx := context.Background()
+	good := ev("a.b")
+	bad := []struct {
+		name    string
+		streams []eventstore.StreamAppend
+		md      eventstore.Metadata
+	}{
+		{"no streams", nil, md},
+		{"no actor", []eventstore.StreamAppend{{StreamID: "account-1", Events: []eventstore.NewEvent{good}}}, eventstore.Metadata{}},
+		{"no events", []eventstore.StreamAppend{{StreamID: "account-1"}}, md},
+		{"stream without category", []eventstore.StreamAppend{{StreamID: "account", Events: []eventstore.NewEvent{good}}}, md},
+		{"stream with a dot", []eventstore.StreamAppend{{StreamID: "account-1.2", Events: []eventstore.NewEvent{good}}}, md},
+		{"stream with a wildcard", []eventstore.StreamAppend{{StreamID: "account-*", Events: []eventstore.NewEvent{good}}}, md},
+		{"stream twice", []eventstore.StreamAppend{{StreamID: "account-1", Events: []eventstore.NewEvent{good}}, {StreamID: "account-1", Events: []eventstore.NewEvent{ev("a.b")}}}, md},
+		{"negative version", []eventstore.StreamAppend{{StreamID: "account-1", ExpectedVersion: -1, Events: []eventstore.NewEvent{good}}}, md},
+		{"invalid JSON", []eventstore.StreamAppend{{StreamID: "account-1", Events: []eventstore.NewEvent{{ID: uuid.New(), Type: "a.b", SchemaVersion: 1, Data: json.RawMessage(`{`), OccurredAt: time.Now()}}}}, md},
+		{"no event ID", []eventstore.StreamAppend{{StreamID: "account-1", Events: []eventstore.NewEvent{{Type: "a.b", SchemaVersion: 1, Data: json.RawMessage(`{}`), OccurredAt: time.Now()}}}}, md},
+	}
+	for _, c := range bad {
+		if _, err := s.Append(ctx, c.streams, c.md); !errors.Is(err, eventstore.ErrInvalidAppend) {
+			t.Errorf("%s: want ErrInvalidAppend, got %v", c.name, err)
+		}
+	}
+	if _, err := s.Append(ctx, []eventstore.StreamAppend{{StreamID: "account-1", Events: []eventstore.NewEvent{good}}}, md); err != nil {
+		t.Fatal(err)
+	}
+	// The same event ID twice is refused and appends nothing.
+	if _, err := s.Append(ctx, []eventstore.StreamAppend{{StreamID: "account-2", Events: []eventstore.NewEvent{good}}}, md); !errors.Is(err, eventstore.ErrInvalidAppend) {
+		t.Errorf("repeated event ID: %v", err)
+	}
+	if n := count(t, pool); n != 1 {
+		t.Fatalf("%d events, want 1", n)
+	}
+}
