@@ -78,6 +78,11 @@ func register(s State, c RegisterAccount) ([]domain.Event, error) {
 }
 
 func rename(s State, c RenameCompany) ([]domain.Event, error) {
+	// Who may ask is settled first, before anything that depends on the
+	// account existing, so that a refusal never reveals whether it does.
+	if err := mayAsk(c.AccountID, c.By); err != nil {
+		return nil, err
+	}
 	var p domain.Problems
 	checkName(&p, "new_name", c.NewName)
 	ev := c.Evidence
@@ -96,7 +101,9 @@ func rename(s State, c RenameCompany) ([]domain.Event, error) {
 	if err := p.Err(); err != nil {
 		return nil, err
 	}
-	if !s.Exists() {
+	// A state folded from another account's stream must not be renamed in
+	// this command's name: the event would carry the other account's ID.
+	if !s.Exists() || s.ID != c.AccountID {
 		return nil, domain.ErrNotFound
 	}
 	if err := mayChange(s, c.By); err != nil {
@@ -125,6 +132,22 @@ func rename(s State, c RenameCompany) ([]domain.Event, error) {
 		NewName:   newName,
 		Evidence:  ev,
 	}}, nil
+}
+
+// mayAsk is the part of mayChange that does not depend on the account's
+// state: staff who may change accounts, or a contact of this very account.
+// A contact of another customer is answered as if the account did not
+// exist: it may not know that it does.
+func mayAsk(accountID string, by domain.Principal) error {
+	switch {
+	case by.IsStaffWith(domain.RoleAdmin, domain.RoleSupport):
+		return nil
+	case by.Kind == domain.KindCustomer && by.AccountID == accountID:
+		return nil
+	case by.Kind == domain.KindCustomer:
+		return domain.ErrNotFound
+	}
+	return domain.Forbidden("only staff or the customer's unrestricted org admin may change the account")
 }
 
 // mayChange enforces who may change an account: admin or support staff, or

@@ -1,6 +1,7 @@
 package names
 
 import (
+	"sort"
 	"strings"
 	"unicode"
 	"unicode/utf8"
@@ -33,7 +34,7 @@ func Fold(s string) string {
 var legalSuffixes = []string{
 	"ltd", "limited", "inc", "incorporated", "corp", "corporation", "co", "company",
 	"llc", "llp", "lp", "plc", "gmbh", "ag", "kg", "ohg", "ug", "sa", "sas", "sarl", "srl",
-	"spa", "bv", "nv", "oy", "ab", "as", "aps", "sp z o o", "sp z oo", "spzoo", "kk", "pty", "pty ltd",
+	"spa", "bv", "nv", "oy", "ab", "as", "aps", "sp z o o", "sp z oo", "spzoo", "sa rl", "kk", "pty", "pty ltd",
 	"pte", "pte ltd", "sl", "se", "lda", "cv", "sa de cv",
 }
 
@@ -43,7 +44,8 @@ func FoldCompany(s string) string {
 	f := Fold(s)
 	for changed := true; changed; {
 		changed = false
-		for _, suf := range legalSuffixes {
+		// Longer suffixes first, so "sa de cv" goes before "cv" does.
+		for _, suf := range suffixesLongestFirst() {
 			if f != suf && strings.HasSuffix(f, " "+suf) {
 				f = strings.TrimSuffix(f, " "+suf)
 				changed = true
@@ -51,6 +53,12 @@ func FoldCompany(s string) string {
 		}
 	}
 	return f
+}
+
+func suffixesLongestFirst() []string {
+	out := append([]string(nil), legalSuffixes...)
+	sort.SliceStable(out, func(i, j int) bool { return len(out[i]) > len(out[j]) })
+	return out
 }
 
 // foldAccent maps accented Latin letters to their base letter.
@@ -70,13 +78,15 @@ func foldAccent(r rune) rune {
 	return r
 }
 
-// Clean reports whether s is valid UTF-8 without control characters.
+// Clean reports whether s is valid UTF-8 without control characters or
+// invisible format characters (bidirectional overrides, zero-width spaces),
+// which could make one name look like another.
 func Clean(s string) bool {
 	if !utf8.ValidString(s) {
 		return false
 	}
 	for _, r := range s {
-		if unicode.IsControl(r) {
+		if unicode.IsControl(r) || unicode.Is(unicode.Cf, r) {
 			return false
 		}
 	}
