@@ -1,0 +1,8 @@
+package auth
+
+import "context"
+
+// PgtestCount counts token rows whose stored columns contain the token text.
+func PgtestCount(ctx context.Context, r *Registry, token string, n *int) error {
+	return r.pool.QueryRow(ctx, `SELECT count(*) FROM tokens WHERE position($1 in (hash::text || principal::text || label)) > 0`, token).Scan(n)
+}

@@ -1,0 +1,222 @@
+package command
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/google/uuid"
+
+	"github.com/channeldesk/channeldesk/domain"
+	"github.com/channeldesk/channeldesk/domain/catalog"
+	"github.com/channeldesk/channeldesk/eventstore"
+)
+
+// ErrIdempotencyMismatch is returned when an idempotency key already
+// recorded is sent with a different request.
+var ErrIdempotencyMismatch = errors.New("command: idempotency key reused with a different request")
+
+// Store is what the service needs of the event store.
+type Store interface {
+	Load(ctx context.Context, streamID string) ([]eventstore.Event, error)
+	Append(ctx context.Context, streams []eventstore.StreamAppend, md eventstore.Metadata, opts ...eventstore.AppendOption) ([]eventstore.Event, error)
+	LookupCommand(ctx context.Context, scope, key string) (*eventstore.RecordedCommand, error)
+}
+
+// IDs allocates human-readable identifiers.
+type IDs interface {
+	NextOrgID(ctx context.Context) (string, error)
+}
+
+// Config configures a Service.
+type Config struct {
+	// Now is the clock; time.Now if nil.
+	Now func() time.Time
+	// NewID draws event and command IDs; UUIDv7 if nil.
+	NewID func() uuid.UUID
+	// Committed is called after every successful append (e.g. to wake the
+	// relay in this process). Optional; must not block.
+	Committed func()
+	// MaxAttempts bounds how often a command is decided again after a
+	// conflict. Default 5.
+	MaxAttempts int
+}
+
+// Service executes commands. It is safe for concurrent use.
+type Service struct {
+	store   Store
+	ids     IDs
+	catalog *catalog.Catalog
+	cfg     Config
+}
+
+// New returns a Service.
+func New(store Store, ids IDs, cfg Config) *Service {
+	if cfg.Now == nil {
+		cfg.Now = time.Now
+	}
+	if cfg.NewID == nil {
+		cfg.NewID = func() uuid.UUID { return uuid.Must(uuid.NewV7()) }
+	}
+	if cfg.MaxAttempts <= 0 {
+		cfg.MaxAttempts = 5
+	}
+	return &Service{store: store, ids: ids, catalog: catalog.New(), cfg: cfg}
+}
+
+// Meta is what the request says about a command besides its body.
+type Meta struct {
+	Principal     domain.Principal
+	OnBehalfOf    string
+	CorrelationID string
+	CausationID   string
+	ClientIP      string
+	// IdempotencyKey, when set, makes the command idempotent per principal;
+	// RequestHash identifies the request it was first used with.
+	IdempotencyKey string
+	RequestHash    string
+}
+
+// ResultEvent is one recorded event in a command's answer.
+type ResultEvent struct {
+	ID       uuid.UUID           `json:"id"`
+	Type     string              `json:"type"`
+	Position eventstore.Position `json:"position"`
+}
+
+// Result is a command's answer: the aggregate it addressed, its stream and
+// new version, the position of the last event (for read-your-writes) and the
+// events recorded.
+type Result struct {
+	ID       string              `json:"id"`
+	Stream   string              `json:"stream"`
+	Version  int64               `json:"version"`
+	Position eventstore.Position `json:"position"`
+	Events   []ResultEvent       `json:"events"`
+	// Replayed is true when the answer came from the command log.
+	Replayed bool `json:"-"`
+}
+
+// replay answers a command already in the command log.
+func (s *Service) replay(ctx context.Context, m Meta) (*Result, error) {
+	if m.IdempotencyKey == "" {
+		return nil, nil
+	}
+	rc, err := s.store.LookupCommand(ctx, m.Principal.ID, m.IdempotencyKey)
+	if err != nil || rc == nil {
+		return nil, err
+	}
+	if rc.RequestHash != m.RequestHash {
+		return nil, ErrIdempotencyMismatch
+	}
+	var r Result
+	if err := json.Unmarshal(rc.Result, &r); err != nil {
+		return nil, fmt.Errorf("decode recorded result: %w", err)
+	}
+	r.Replayed = true
+	return &r, nil
+}
+
+// aggregate describes how to rebuild one kind of aggregate.
+type aggregate[S any] struct {
+	evolve func(S, domain.Event) S
+}
+
+// load folds a stream into state, returning its version.
+func load[S any](ctx context.Context, s *Service, agg aggregate[S], streamID string) (S, int64, error) {
+	var st S
+	evs, err := s.store.Load(ctx, streamID)
+	if err != nil {
+		return st, 0, err
+	}
+	for _, e := range evs {
+		de, err := s.catalog.Decode(e.Type, e.SchemaVersion, e.Data)
+		if err != nil {
+			return st, 0, fmt.Errorf("load %s: %w", streamID, err)
+		}
+		st = agg.evolve(st, de)
+	}
+	return st, int64(len(evs)), nil
+}
+
+// execute loads one aggregate, decides, and appends, retrying on conflict.
+func execute[S any](ctx context.Context, s *Service, m Meta, agg aggregate[S], id, streamID string, decide func(S) ([]domain.Event, error)) (Result, error) {
+	if r, err := s.replay(ctx, m); err != nil || r != nil {
+		if r != nil {
+			return *r, nil
+		}
+		return Result{}, err
+	}
+	commandID := s.cfg.NewID().String()
+	var lastErr error
+	for attempt := 0; attempt < s.cfg.MaxAttempts; attempt++ {
+		st, version, err := load(ctx, s, agg, streamID)
+		if err != nil {
+			return Result{}, err
+		}
+		evs, err := decide(st)
+		if err != nil {
+			return Result{}, err
+		}
+		res, err := s.append(ctx, m, commandID, id, streamID, version, evs)
+		if errors.Is(err, eventstore.ErrConflict) {
+			lastErr = err
+			continue
+		}
+		if errors.Is(err, eventstore.ErrDuplicateCommand) {
+			// The same command won a race with this one; answer as it did.
+			if r, rerr := s.replay(ctx, m); rerr != nil || r != nil {
+				if r != nil {
+					return *r, nil
+				}
+				return Result{}, rerr
+			}
+		}
+		return res, err
+	}
+	return Result{}, fmt.Errorf("%s after %d attempts: %w", streamID, s.cfg.MaxAttempts, lastErr)
+}
+
+func (s *Service) append(ctx context.Context, m Meta, commandID, id, streamID string, version int64, evs []domain.Event) (Result, error) {
+	now := s.cfg.Now().UTC()
+	news := make([]eventstore.NewEvent, len(evs))
+	for i, e := range evs {
+		data, err := json.Marshal(e)
+		if err != nil {
+			return Result{}, fmt.Errorf("encode %s: %w", e.EventType(), err)
+		}
+		news[i] = eventstore.NewEvent{ID: s.cfg.NewID(), Type: e.EventType(), SchemaVersion: e.SchemaVersion(), Data: data, OccurredAt: now}
+	}
+	causation := m.CausationID
+	if causation == "" {
+		causation = commandID
+	}
+	md := eventstore.Metadata{
+		Actor: m.Principal.ID, OnBehalfOf: m.OnBehalfOf, CorrelationID: m.CorrelationID,
+		CausationID: causation, CommandID: commandID, ClientIP: m.ClientIP,
+	}
+	render := func(rec []eventstore.Event) Result {
+		r := Result{ID: id, Stream: streamID, Version: version + int64(len(rec)), Position: rec[len(rec)-1].Position}
+		for _, e := range rec {
+			r.Events = append(r.Events, ResultEvent{ID: e.ID, Type: e.Type, Position: e.Position})
+		}
+		return r
+	}
+	var opts []eventstore.AppendOption
+	if m.IdempotencyKey != "" {
+		opts = append(opts, eventstore.WithCommand(eventstore.Command{
+			Scope: m.Principal.ID, Key: m.IdempotencyKey, RequestHash: m.RequestHash, CommandID: commandID,
+			Result: func(rec []eventstore.Event) (json.RawMessage, error) { return json.Marshal(render(rec)) },
+		}))
+	}
+	rec, err := s.store.Append(ctx, []eventstore.StreamAppend{{StreamID: streamID, ExpectedVersion: version, Events: news}}, md, opts...)
+	if err != nil {
+		return Result{}, err
+	}
+	if s.cfg.Committed != nil {
+		s.cfg.Committed()
+	}
+	return render(rec), nil
+}

@@ -1,0 +1,60 @@
+package numbering_test
+
+import (
+	"context"
+	"sync"
+	"testing"
+
+	"github.com/channeldesk/channeldesk/internal/numbering"
+	"github.com/channeldesk/channeldesk/internal/pgtest"
+)
+
+func TestOrgID(t *testing.T) {
+	cases := []struct {
+		n    int64
+		want string
+	}{{0, "100000HQ"}, {1, "100001HQ"}, {899999, "999999HQ"}, {900000, "100000HR"}, {900000 * 675, "100000HP"}}
+	for _, c := range cases {
+		if got, err := numbering.OrgID(c.n); err != nil || got != c.want {
+			t.Errorf("OrgID(%d) = %q, %v; want %q", c.n, got, err, c.want)
+		}
+	}
+	if _, err := numbering.OrgID(900000 * 676); err == nil {
+		t.Error("exhausted IDs accepted")
+	}
+}
+
+func TestConcurrentAllocationNeverCollides(t *testing.T) {
+	t.Parallel()
+	a := numbering.New(pgtest.Pool(t, 8))
+	ctx := context.Background()
+	if err := a.Migrate(ctx); err != nil {
+		t.Fatal(err)
+	}
+	var mu sync.Mutex
+	seen := map[string]bool{}
+	var wg sync.WaitGroup
+	for w := 0; w < 8; w++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for i := 0; i < 100; i++ {
+				id, err := a.NextOrgID(ctx)
+				if err != nil {
+					t.Error(err)
+					return
+				}
+				mu.Lock()
+				if seen[id] {
+					t.Errorf("%s allocated twice", id)
+				}
+				seen[id] = true
+				mu.Unlock()
+			}
+		}()
+	}
+	wg.Wait()
+	if len(seen) != 800 {
+		t.Fatalf("%d IDs", len(seen))
+	}
+}
