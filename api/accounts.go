@@ -1,0 +1,153 @@
+package api
+
+import (
+	"net/http"
+
+	"github.com/channeldesk/channeldesk/domain"
+	"github.com/channeldesk/channeldesk/internal/command"
+	"github.com/channeldesk/channeldesk/projections/customers"
+)
+
+// registerAccount: POST /v1/accounts (RegisterAccount).
+func (s *Server) registerAccount(w http.ResponseWriter, r *http.Request) error {
+	var in command.RegisterAccountInput
+	_, m, err := decodeCommand(w, r, &in)
+	if err != nil {
+		return err
+	}
+	res, err := s.cfg.Commands.RegisterAccount(r.Context(), m, in)
+	if err != nil {
+		return err
+	}
+	writeJSON(w, http.StatusCreated, res)
+	return nil
+}
+
+// renameCompany: POST /v1/accounts/{id}/rename (RenameCompany).
+func (s *Server) renameCompany(w http.ResponseWriter, r *http.Request) error {
+	var in command.RenameCompanyInput
+	_, m, err := decodeCommand(w, r, &in)
+	if err != nil {
+		return err
+	}
+	res, err := s.cfg.Commands.RenameCompany(r.Context(), m, r.PathValue("id"), in)
+	if err != nil {
+		return err
+	}
+	writeJSON(w, http.StatusOK, res)
+	return nil
+}
+
+// decodeCommand reads and strictly decodes a command body and builds its
+// metadata.
+func decodeCommand(w http.ResponseWriter, r *http.Request, v any) ([]byte, command.Meta, error) {
+	body, err := readBody(w, r)
+	if err != nil {
+		return nil, command.Meta{}, err
+	}
+	if err := decodeStrict(body, v); err != nil {
+		return nil, command.Meta{}, err
+	}
+	m, err := meta(r, body)
+	return body, m, err
+}
+
+// maxMergeHops bounds how far GET /v1/accounts/{id} follows merges.
+const maxMergeHops = 16
+
+// accountView is GET /v1/accounts/{id}: the account as the caller may see
+// it; an ID that was merged answers with the target and says so.
+type accountView struct {
+	customers.Customer
+	MergedFrom []string `json:"merged_from,omitempty"`
+}
+
+// getAccount: GET /v1/accounts/{id}.
+func (s *Server) getAccount(w http.ResponseWriter, r *http.Request) error {
+	if err := s.waitMinPosition(r, customersModel); err != nil {
+		return err
+	}
+	p := principal(r.Context())
+	id := r.PathValue("id")
+	var from []string
+	for hop := 0; ; hop++ {
+		c, err := customers.Get(r.Context(), s.cfg.DB, p, id)
+		if err != nil {
+			return err
+		}
+		if c.Status != "merged" || c.MergedInto == "" || hop == maxMergeHops {
+			writeJSON(w, http.StatusOK, accountView{Customer: c, MergedFrom: from})
+			return nil
+		}
+		from = append(from, c.AccountID)
+		id = c.MergedInto
+	}
+}
+
+// listCustomers: GET /v1/customers.
+func (s *Server) listCustomers(w http.ResponseWriter, r *http.Request) error {
+	q := r.URL.Query()
+	if err := onlyParams(q, "q", "domain", "relationship", "tag", "limit", "cursor", "min_position"); err != nil {
+		return err
+	}
+	limit, err := limitParam(q)
+	if err != nil {
+		return err
+	}
+	f := customers.Filter{
+		NamePrefix:   q.Get("q"),
+		Domain:       q.Get("domain"),
+		Relationship: q.Get("relationship"),
+		Tag:          q.Get("tag"),
+		Limit:        limit,
+		Cursor:       q.Get("cursor"),
+	}
+	for name, v := range map[string]string{"q": f.NamePrefix, "domain": f.Domain, "relationship": f.Relationship, "tag": f.Tag, "cursor": f.Cursor} {
+		if len(v) > 500 {
+			return badParam(name, "must be at most 500 characters")
+		}
+	}
+	if err := s.waitMinPosition(r, customersModel); err != nil {
+		return err
+	}
+	items, next, err := customers.List(r.Context(), s.cfg.DB, principal(r.Context()), f)
+	if err != nil {
+		return err
+	}
+	if items == nil {
+		items = []customers.Customer{}
+	}
+	writeJSON(w, http.StatusOK, page[customers.Customer]{Items: items, NextCursor: next})
+	return nil
+}
+
+// listProjections: GET /v1/projections (staff only).
+func (s *Server) listProjections(w http.ResponseWriter, r *http.Request) error {
+	if p := principal(r.Context()); p.Kind != domain.KindStaff {
+		return domain.Forbidden("only staff may see the state of the read models")
+	}
+	if err := onlyParams(r.URL.Query(), "min_position"); err != nil {
+		return err
+	}
+	if err := s.waitMinPosition(r); err != nil {
+		return err
+	}
+	st, err := s.cfg.Reads.Status(r.Context())
+	if err != nil {
+		return err
+	}
+	items := make([]projectionView, len(st))
+	for i, p := range st {
+		items[i] = projectionView{Name: p.Name, Position: int64(p.Position), LagEvents: p.LagEvents, LagSeconds: p.LagSeconds, State: p.State}
+	}
+	writeJSON(w, http.StatusOK, page[projectionView]{Items: items})
+	return nil
+}
+
+type projectionView struct {
+	Name       string  `json:"name"`
+	Position   int64   `json:"position"`
+	LagEvents  int64   `json:"lag_events"`
+	LagSeconds float64 `json:"lag_seconds"`
+	State      string  `json:"state"`
+}

@@ -1,0 +1,269 @@
+package api
+
+import (
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"fmt"
+	"log/slog"
+	"net"
+	"net/http"
+	"runtime/debug"
+	"strings"
+	"time"
+
+	"github.com/google/uuid"
+	"github.com/jackc/pgx/v5/pgxpool"
+
+	"github.com/channeldesk/channeldesk/domain"
+	"github.com/channeldesk/channeldesk/eventstore"
+	"github.com/channeldesk/channeldesk/internal/command"
+	"github.com/channeldesk/channeldesk/projections"
+)
+
+// Authenticator turns a bearer token into a principal.
+type Authenticator interface {
+	Authenticate(ctx context.Context, token string) (domain.Principal, error)
+}
+
+// ReadModels reports on projections and waits for them.
+type ReadModels interface {
+	WaitFor(ctx context.Context, pos eventstore.Position, names ...string) error
+	Status(ctx context.Context) ([]projections.Status, error)
+}
+
+// Check is a readiness probe: nil when the dependency is usable.
+type Check func(ctx context.Context) error
+
+// Config holds the server's dependencies.
+type Config struct {
+	Auth     Authenticator
+	Commands *command.Service
+	Reads    ReadModels
+	// DB answers queries against the read models.
+	DB *pgxpool.Pool
+	// Ready lists the readiness checks of /readyz by name.
+	Ready  map[string]Check
+	Logger *slog.Logger
+	// StaleAfter bounds the wait for min_position (default 5s).
+	StaleAfter time.Duration
+}
+
+// Server is the HTTP API. It is safe for concurrent use.
+type Server struct {
+	cfg     Config
+	log     *slog.Logger
+	handler http.Handler
+}
+
+// New builds the server and its routes.
+func New(cfg Config) *Server {
+	if cfg.Logger == nil {
+		cfg.Logger = slog.Default()
+	}
+	if cfg.StaleAfter <= 0 {
+		cfg.StaleAfter = 5 * time.Second
+	}
+	s := &Server{cfg: cfg, log: cfg.Logger}
+	mux := http.NewServeMux()
+	mux.HandleFunc("GET /healthz", s.healthz)
+	mux.HandleFunc("GET /readyz", s.readyz)
+	mux.Handle("POST /v1/accounts", s.authed(s.registerAccount))
+	mux.Handle("POST /v1/accounts/{id}/rename", s.authed(s.renameCompany))
+	mux.Handle("GET /v1/accounts/{id}", s.authed(s.getAccount))
+	mux.Handle("GET /v1/customers", s.authed(s.listCustomers))
+	mux.Handle("GET /v1/projections", s.authed(s.listProjections))
+	mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
+		s.writeProblem(w, r, &requestError{status: http.StatusNotFound, detail: "no such endpoint: " + r.Method + " " + r.URL.Path})
+	})
+	s.handler = s.recoverer(s.correlate(s.methodNotAllowed(mux)))
+	return s
+}
+
+// ServeHTTP implements http.Handler.
+func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) { s.handler.ServeHTTP(w, r) }
+
+type ctxKey int
+
+const (
+	keyCorrelation ctxKey = iota
+	keyPrincipal
+)
+
+func correlationID(ctx context.Context) string {
+	id, _ := ctx.Value(keyCorrelation).(string)
+	return id
+}
+
+func principal(ctx context.Context) domain.Principal {
+	p, _ := ctx.Value(keyPrincipal).(domain.Principal)
+	return p
+}
+
+// recoverer turns a panic into a 500 problem; no panic reaches a client.
+func (s *Server) recoverer(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		defer func() {
+			if v := recover(); v != nil {
+				if v == http.ErrAbortHandler {
+					panic(v)
+				}
+				s.log.Error("panic serving request", "panic", fmt.Sprint(v), "path", r.URL.Path, "stack", string(debug.Stack()))
+				s.writeProblem(w, r, fmt.Errorf("panic: %v", v))
+			}
+		}()
+		next.ServeHTTP(w, r)
+	})
+}
+
+// correlate accepts X-Correlation-ID (or generates one) and echoes it.
+func (s *Server) correlate(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		id := r.Header.Get("X-Correlation-ID")
+		if !validCorrelationID(id) {
+			id = uuid.Must(uuid.NewV7()).String()
+		}
+		w.Header().Set("X-Correlation-ID", id)
+		start := time.Now()
+		sw := &statusWriter{ResponseWriter: w}
+		next.ServeHTTP(sw, r.WithContext(context.WithValue(r.Context(), keyCorrelation, id)))
+		s.log.LogAttrs(r.Context(), slog.LevelInfo, "request", slog.String("method", r.Method), slog.String("path", r.URL.Path),
+			slog.Int("status", sw.status), slog.Duration("took", time.Since(start)), slog.String("correlation_id", id))
+	})
+}
+
+// validCorrelationID accepts 1-128 characters of letters, digits and
+// -_.:; anything else is replaced by a generated ID.
+func validCorrelationID(id string) bool {
+	if id == "" || len(id) > 128 {
+		return false
+	}
+	for i := 0; i < len(id); i++ {
+		c := id[i]
+		if !(c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || c == '-' || c == '_' || c == '.' || c == ':') {
+			return false
+		}
+	}
+	return true
+}
+
+type statusWriter struct {
+	http.ResponseWriter
+	status int
+}
+
+func (w *statusWriter) WriteHeader(code int) {
+	if w.status == 0 {
+		w.status = code
+	}
+	w.ResponseWriter.WriteHeader(code)
+}
+
+func (w *statusWriter) Write(b []byte) (int, error) {
+	if w.status == 0 {
+		w.status = http.StatusOK
+	}
+	return w.ResponseWriter.Write(b)
+}
+
+// methodNotAllowed turns the mux's plain-text 405 into a problem.
+func (s *Server) methodNotAllowed(mux *http.ServeMux) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		_, pattern := mux.Handler(r)
+		if pattern == "" || pattern == "/" {
+			probe := r.Clone(r.Context())
+			for _, m := range []string{http.MethodGet, http.MethodPost, http.MethodDelete} {
+				probe.Method = m
+				if _, p := mux.Handler(probe); p != "" && p != "/" {
+					w.Header().Set("Allow", m)
+					s.writeProblem(w, r, &requestError{status: http.StatusMethodNotAllowed, detail: r.Method + " is not allowed on " + r.URL.Path})
+					return
+				}
+			}
+		}
+		mux.ServeHTTP(w, r)
+	})
+}
+
+// authed requires a valid bearer token and puts its principal in the
+// request context.
+func (s *Server) authed(h func(http.ResponseWriter, *http.Request) error) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		authz := r.Header.Get("Authorization")
+		token, ok := strings.CutPrefix(authz, "Bearer ")
+		if !ok || token == "" {
+			w.Header().Set("WWW-Authenticate", `Bearer realm="channeldesk"`)
+			s.writeProblem(w, r, errUnauthenticated)
+			return
+		}
+		p, err := s.cfg.Auth.Authenticate(r.Context(), strings.TrimSpace(token))
+		if err != nil {
+			w.Header().Set("WWW-Authenticate", `Bearer realm="channeldesk", error="invalid_token"`)
+			s.writeProblem(w, r, err)
+			return
+		}
+		r = r.WithContext(context.WithValue(r.Context(), keyPrincipal, p))
+		if err := h(w, r); err != nil {
+			s.writeProblem(w, r, err)
+		}
+	})
+}
+
+// meta builds a command's metadata from the request.
+func meta(r *http.Request, body []byte) (command.Meta, error) {
+	m := command.Meta{
+		Principal:     principal(r.Context()),
+		CorrelationID: correlationID(r.Context()),
+		ClientIP:      clientIP(r),
+	}
+	if key := r.Header.Get("Idempotency-Key"); key != "" {
+		if len(key) > 200 || !printableASCII(key) {
+			return m, badRequest("Idempotency-Key must be 1-200 printable ASCII characters",
+				domain.FieldProblem{Field: "Idempotency-Key", Message: "1-200 printable ASCII characters"})
+		}
+		sum := sha256.Sum256(append([]byte(r.Method+" "+r.URL.Path+"\n"), body...))
+		m.IdempotencyKey, m.RequestHash = key, hex.EncodeToString(sum[:])
+	}
+	return m, nil
+}
+
+func printableASCII(s string) bool {
+	for i := 0; i < len(s); i++ {
+		if s[i] < 0x21 || s[i] > 0x7e {
+			return false
+		}
+	}
+	return true
+}
+
+func clientIP(r *http.Request) string {
+	host, _, err := net.SplitHostPort(r.RemoteAddr)
+	if err != nil {
+		return r.RemoteAddr
+	}
+	return host
+}
+
+func (s *Server) healthz(w http.ResponseWriter, r *http.Request) {
+	writeJSON(w, http.StatusOK, map[string]string{"status": "ok"})
+}
+
+func (s *Server) readyz(w http.ResponseWriter, r *http.Request) {
+	ctx, cancel := context.WithTimeout(r.Context(), 3*time.Second)
+	defer cancel()
+	checks := map[string]string{}
+	status := http.StatusOK
+	for name, check := range s.cfg.Ready {
+		if err := check(ctx); err != nil {
+			checks[name] = err.Error()
+			status = http.StatusServiceUnavailable
+		} else {
+			checks[name] = "ok"
+		}
+	}
+	word := "ready"
+	if status != http.StatusOK {
+		word = "not ready"
+	}
+	writeJSON(w, status, map[string]any{"status": word, "checks": checks})
+}

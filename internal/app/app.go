@@ -1,0 +1,272 @@
+package app
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"net/http"
+	"os"
+	"path/filepath"
+	"sync"
+	"time"
+
+	"github.com/jackc/pgx/v5/pgxpool"
+	"github.com/nats-io/nats-server/v2/server"
+	"github.com/nats-io/nats.go"
+
+	"github.com/channeldesk/channeldesk/api"
+	"github.com/channeldesk/channeldesk/eventstore"
+	"github.com/channeldesk/channeldesk/internal/auth"
+	"github.com/channeldesk/channeldesk/internal/broker"
+	"github.com/channeldesk/channeldesk/internal/command"
+	"github.com/channeldesk/channeldesk/internal/numbering"
+	"github.com/channeldesk/channeldesk/internal/relay"
+	"github.com/channeldesk/channeldesk/projections"
+	"github.com/channeldesk/channeldesk/projections/customers"
+)
+
+// Config configures the service. The zero value plus a DataDir runs on
+// the local PostgreSQL and an embedded NATS server.
+type Config struct {
+	DatabaseURL string
+	// NATSURL of an external server or cluster; empty starts the embedded
+	// server with its data under DataDir.
+	NATSURL string
+	DataDir string
+	// EmbeddedNATSPort is the embedded server's client port (default 4223;
+	// -1 picks a free one).
+	EmbeddedNATSPort int
+	// HTTPAddr to listen on (default 127.0.0.1:8080).
+	HTTPAddr string
+	// MaxConns of the PostgreSQL pool (default 32).
+	MaxConns int32
+	Topology broker.Topology
+	// StreamReplicas is the replica count of the event stream when the
+	// relay creates it (1; 3 on a three-node cluster).
+	StreamReplicas int
+	// RelayPublisher: "jetstream" (default) or "watermill".
+	RelayPublisher string
+	Logger         *slog.Logger
+	// StaleAfter bounds how long a query waits for min_position (default 5s).
+	StaleAfter time.Duration
+}
+
+func (c *Config) defaults() {
+	if c.DatabaseURL == "" {
+		c.DatabaseURL = DefaultDatabaseURL
+	}
+	if c.DataDir == "" {
+		c.DataDir = "data"
+	}
+	if c.EmbeddedNATSPort == 0 {
+		c.EmbeddedNATSPort = 4223
+	}
+	if c.HTTPAddr == "" {
+		c.HTTPAddr = "127.0.0.1:8080"
+	}
+	if c.MaxConns == 0 {
+		c.MaxConns = 32
+	}
+	if c.Topology == (broker.Topology{}) {
+		c.Topology = broker.Default()
+	}
+	if c.Logger == nil {
+		c.Logger = slog.Default()
+	}
+}
+
+// Projections returns every projection the service keeps.
+func Projections() []projections.Projection {
+	return []projections.Projection{customers.New()}
+}
+
+// DB is the PostgreSQL side of the service, enough for the command-line
+// tools: the pool, migrated, with the event store and token registry.
+type DB struct {
+	Pool   *pgxpool.Pool
+	Store  *eventstore.Store
+	Tokens *auth.Registry
+	IDs    *numbering.Allocator
+}
+
+// OpenDB connects to PostgreSQL (creating the database if missing) and
+// applies every migration.
+func OpenDB(ctx context.Context, cfg Config) (*DB, error) {
+	cfg.defaults()
+	pool, err := OpenPostgres(ctx, cfg.DatabaseURL, cfg.MaxConns)
+	if err != nil {
+		return nil, err
+	}
+	d := &DB{Pool: pool, Store: eventstore.New(pool), Tokens: auth.NewRegistry(pool, nil), IDs: numbering.New(pool)}
+	for _, m := range []func(context.Context) error{
+		d.Store.Migrate, d.Tokens.Migrate, d.IDs.Migrate,
+		func(ctx context.Context) error { return relay.Migrate(ctx, pool) },
+		func(ctx context.Context) error { return projections.Migrate(ctx, pool) },
+	} {
+		if err := m(ctx); err != nil {
+			pool.Close()
+			return nil, err
+		}
+	}
+	return d, nil
+}
+
+// Close closes the pool.
+func (d *DB) Close() { d.Pool.Close() }
+
+// App is the whole running service.
+type App struct {
+	*DB
+	cfg         Config
+	NATS        *nats.Conn
+	embedded    *server.Server
+	Relay       *relay.Relay
+	Projections *projections.Runner
+	Commands    *command.Service
+	API         *api.Server
+}
+
+// Open connects everything the service needs. Run starts it.
+func Open(ctx context.Context, cfg Config) (*App, error) {
+	cfg.defaults()
+	d, err := OpenDB(ctx, cfg)
+	if err != nil {
+		return nil, err
+	}
+	a := &App{DB: d, cfg: cfg}
+	url := cfg.NATSURL
+	if url == "" {
+		dir := filepath.Join(cfg.DataDir, "nats")
+		if err := os.MkdirAll(dir, 0o755); err != nil {
+			a.Close()
+			return nil, fmt.Errorf("create NATS data directory: %w", err)
+		}
+		a.embedded, err = broker.StartEmbedded(broker.EmbeddedConfig{DataDir: dir, Port: cfg.EmbeddedNATSPort})
+		if err != nil {
+			a.Close()
+			return nil, fmt.Errorf("%w (choose another port with --embedded-nats-port, or use an external server with --nats-url)", err)
+		}
+		url = a.embedded.ClientURL()
+	}
+	a.NATS, err = broker.Connect(url, "channeldesk")
+	if err != nil {
+		a.Close()
+		return nil, err
+	}
+	a.Relay, err = relay.New(d.Pool, d.Store, a.NATS, relay.Config{Topology: cfg.Topology, Replicas: cfg.StreamReplicas, Publisher: cfg.RelayPublisher, Logger: cfg.Logger})
+	if err != nil {
+		a.Close()
+		return nil, err
+	}
+	a.Projections, err = projections.NewRunner(d.Pool, d.Store, a.NATS, projections.Config{Topology: cfg.Topology, Logger: cfg.Logger}, Projections()...)
+	if err != nil {
+		a.Close()
+		return nil, err
+	}
+	a.Commands = command.New(d.Store, d.IDs, command.Config{Committed: a.Relay.Nudge})
+	a.API = api.New(api.Config{
+		Auth:     d.Tokens,
+		Commands: a.Commands,
+		Reads:    a.Projections,
+		DB:       d.Pool,
+		Logger:     cfg.Logger,
+		StaleAfter: cfg.StaleAfter,
+		Ready: map[string]api.Check{
+			"postgres":   func(ctx context.Context) error { return d.Pool.Ping(ctx) },
+			"migrations": func(ctx context.Context) error { return migrated(ctx, d.Store) },
+			"nats": func(ctx context.Context) error {
+				if !a.NATS.IsConnected() {
+					return errors.New("not connected")
+				}
+				return a.NATS.FlushWithContext(ctx)
+			},
+		},
+	})
+	return a, nil
+}
+
+func migrated(ctx context.Context, s *eventstore.Store) error {
+	ok, err := s.Migrated(ctx)
+	if err != nil {
+		return err
+	}
+	if !ok {
+		return errors.New("migrations pending")
+	}
+	return nil
+}
+
+// Run serves HTTP and runs the relay and the projectors until ctx ends,
+// then stops cleanly: the HTTP server drains, the relay and projectors
+// finish or abandon their current batch in its transaction (nothing half
+// applied, no checkpoint lost). ready, if not nil, is called with the
+// listening address once the server accepts connections.
+func (a *App) Run(ctx context.Context, ready func(addr string)) error {
+	ln, err := net.Listen("tcp", a.cfg.HTTPAddr)
+	if err != nil {
+		return fmt.Errorf("listen on %s: %w (choose another with --addr)", a.cfg.HTTPAddr, err)
+	}
+	srv := &http.Server{
+		Handler:           a.API,
+		ReadHeaderTimeout: 10 * time.Second,
+		ReadTimeout:       30 * time.Second,
+		WriteTimeout:      5 * time.Minute,
+		IdleTimeout:       2 * time.Minute,
+		MaxHeaderBytes:    64 << 10,
+		ErrorLog:          slog.NewLogLogger(a.cfg.Logger.Handler(), slog.LevelWarn),
+	}
+	bg, stop := context.WithCancel(context.Background())
+	defer stop()
+	var wg sync.WaitGroup
+	errs := make(chan error, 3)
+	run := func(name string, f func(context.Context) error) {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			if err := f(bg); err != nil && !errors.Is(err, context.Canceled) {
+				errs <- fmt.Errorf("%s: %w", name, err)
+			}
+		}()
+	}
+	run("relay", a.Relay.Run)
+	run("projections", a.Projections.Run)
+	httpDone := make(chan error, 1)
+	go func() { httpDone <- srv.Serve(ln) }()
+	if ready != nil {
+		ready(ln.Addr().String())
+	}
+	var runErr error
+	select {
+	case <-ctx.Done():
+	case runErr = <-errs:
+	case err := <-httpDone:
+		if !errors.Is(err, http.ErrServerClosed) {
+			runErr = err
+		}
+	}
+	shutCtx, cancel := context.WithTimeout(context.Background(), 15*time.Second)
+	defer cancel()
+	if err := srv.Shutdown(shutCtx); err != nil {
+		a.cfg.Logger.Warn("http shutdown", "error", err)
+	}
+	stop()
+	wg.Wait()
+	return runErr
+}
+
+// Close releases NATS and PostgreSQL.
+func (a *App) Close() {
+	if a.NATS != nil {
+		a.NATS.Drain()
+		a.NATS.Close()
+	}
+	if a.embedded != nil {
+		a.embedded.Shutdown()
+		a.embedded.WaitForShutdown()
+	}
+	if a.DB != nil {
+		a.DB.Close()
+	}
+}
