@@ -167,10 +167,10 @@ func Open(ctx context.Context, cfg Config) (*App, error) {
 	}
 	a.Commands = command.New(d.Store, d.IDs, command.Config{Committed: a.Relay.Nudge})
 	a.API = api.New(api.Config{
-		Auth:     d.Tokens,
-		Commands: a.Commands,
-		Reads:    a.Projections,
-		DB:       d.Pool,
+		Auth:       d.Tokens,
+		Commands:   a.Commands,
+		Reads:      a.Projections,
+		DB:         d.Pool,
 		Logger:     cfg.Logger,
 		StaleAfter: cfg.StaleAfter,
 		Ready: map[string]api.Check{
