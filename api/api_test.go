@@ -13,9 +13,13 @@ import (
 	"testing"
 	"time"
 
+	"github.com/google/uuid"
+	"github.com/nats-io/nats.go/jetstream"
+
 	"github.com/channeldesk/channeldesk/domain"
 	"github.com/channeldesk/channeldesk/internal/app"
 	"github.com/channeldesk/channeldesk/internal/auth"
+	"github.com/channeldesk/channeldesk/internal/broker"
 	"github.com/channeldesk/channeldesk/internal/natstest"
 	"github.com/channeldesk/channeldesk/internal/pgtest"
 )
@@ -447,5 +451,46 @@ func TestAuthentication(t *testing.T) {
 		if r := e.do("GET", path, "", nil); r.status != 200 {
 			t.Fatalf("%s: %d %s", path, r.status, r.raw)
 		}
+	}
+}
+
+// TestAgainstExternalNATS runs the same register → rename → read path with
+// the machine's NATS server (127.0.0.1:4222) instead of an embedded one, on a
+// stream and subjects of its own.
+func TestAgainstExternalNATS(t *testing.T) {
+	t.Parallel()
+	nc := natstest.External(t)
+	suffix := strings.ReplaceAll(uuid.NewString(), "-", "")[:12]
+	topo := broker.Topology{Stream: "CDTEST_" + suffix, Prefix: "cdtest" + suffix + ".events"}
+	t.Cleanup(func() {
+		js, err := jetstream.New(nc)
+		if err == nil {
+			js.DeleteStream(context.Background(), topo.Stream)
+		}
+	})
+	e := start(t, func(c *app.Config) {
+		c.NATSURL = natstest.ExternalURL
+		c.Topology = topo
+	})
+	id, _ := e.register("External Nats Ltd")
+	r := e.do("POST", "/v1/accounts/"+id+"/rename", e.admin, renameBody("External Nats Ltd", "Internal Nats Ltd"))
+	if r.status != 200 {
+		t.Fatalf("rename: %d %s", r.status, r.raw)
+	}
+	r = e.do("GET", fmt.Sprintf("/v1/accounts/%s?min_position=%d", id, int64(r.body["position"].(float64))), e.admin, nil)
+	if r.status != 200 || r.body["name"] != "Internal Nats Ltd" {
+		t.Fatalf("account: %d %s", r.status, r.raw)
+	}
+	js, err := jetstream.New(nc)
+	if err != nil {
+		t.Fatal(err)
+	}
+	st, err := js.Stream(context.Background(), topo.Stream)
+	if err != nil {
+		t.Fatal(err)
+	}
+	info, err := st.Info(context.Background())
+	if err != nil || info.State.Msgs != 2 {
+		t.Fatalf("external stream holds %+v (%v), want 2 messages", info.State, err)
 	}
 }
