@@ -18,6 +18,15 @@
 // with the position a command answered with. Positions are unique and
 // increasing but not dense.
 //
+// The horizon is server-wide: PostgreSQL's transaction IDs are shared by
+// every database of a server, so a long write transaction anywhere on the
+// server holds the tail back until it ends (it never makes it skip). Give
+// the event store a server of its own in production, keep write
+// transactions short, and watch the relay's lag. A restore into a new
+// cluster by dump and reload restarts transaction IDs lower: advance the new
+// cluster's transaction counter (pg_resetwal -x) past the old one first, or
+// new events would sort before old ones. pg_upgrade keeps the counter.
+//
 // The command log records commands sent with an idempotency key in the same
 // transaction as their events, so a repeated command is answered from the log
 // and appends nothing.

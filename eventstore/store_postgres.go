@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"strings"
 	"time"
 
 	"github.com/google/uuid"
@@ -149,8 +150,11 @@ func flatten(streams []StreamAppend, md Metadata) ([]Event, error) {
 			return nil, fmt.Errorf("%w: no events for %s", ErrInvalidAppend, sa.StreamID)
 		}
 		for i, e := range sa.Events {
-			if e.ID == uuid.Nil || e.Type == "" || e.SchemaVersion < 1 || e.OccurredAt.IsZero() || !json.Valid(e.Data) {
-				return nil, fmt.Errorf("%w: event %d of %s lacks an ID, type, schema version, time or valid JSON data", ErrInvalidAppend, i, sa.StreamID)
+			if e.ID == uuid.Nil || e.SchemaVersion < 1 || e.OccurredAt.IsZero() || !json.Valid(e.Data) {
+				return nil, fmt.Errorf("%w: event %d of %s lacks an ID, schema version, time or valid JSON data", ErrInvalidAppend, i, sa.StreamID)
+			}
+			if !validType(e.Type) {
+				return nil, fmt.Errorf("%w: event type %q is not <category>.<name> in lower case", ErrInvalidAppend, e.Type)
 			}
 			rows = append(rows, Event{
 				ID:            e.ID,
@@ -179,6 +183,24 @@ func validStreamID(id string) error {
 		return fmt.Errorf("%w: stream ID %q is not <category>-<id>", ErrInvalidAppend, id)
 	}
 	return nil
+}
+
+// validType accepts "<category>.<name>[.<name>…]" of lower-case letters,
+// digits and underscores: types become part of NATS subjects.
+func validType(t string) bool {
+	if len(t) > 100 {
+		return false
+	}
+	parts := strings.Split(t, ".")
+	if len(parts) < 2 {
+		return false
+	}
+	for _, p := range parts {
+		if p == "" || !isToken(p, false) {
+			return false
+		}
+	}
+	return true
 }
 
 func isToken(s string, mixed bool) bool {

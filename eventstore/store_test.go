@@ -283,6 +283,9 @@ func TestInvalidAppends(t *testing.T) {
 		{"stream twice", []eventstore.StreamAppend{{StreamID: "account-1", Events: []eventstore.NewEvent{good}}, {StreamID: "account-1", Events: []eventstore.NewEvent{ev("a.b")}}}, md},
 		{"negative version", []eventstore.StreamAppend{{StreamID: "account-1", ExpectedVersion: -1, Events: []eventstore.NewEvent{good}}}, md},
 		{"invalid JSON", []eventstore.StreamAppend{{StreamID: "account-1", Events: []eventstore.NewEvent{{ID: uuid.New(), Type: "a.b", SchemaVersion: 1, Data: json.RawMessage(`{`), OccurredAt: time.Now()}}}}, md},
+		{"type with a wildcard", []eventstore.StreamAppend{{StreamID: "account-1", Events: []eventstore.NewEvent{{ID: uuid.New(), Type: "account.*", SchemaVersion: 1, Data: json.RawMessage(`{}`), OccurredAt: time.Now()}}}}, md},
+		{"type without category", []eventstore.StreamAppend{{StreamID: "account-1", Events: []eventstore.NewEvent{{ID: uuid.New(), Type: "registered", SchemaVersion: 1, Data: json.RawMessage(`{}`), OccurredAt: time.Now()}}}}, md},
+		{"type with a space", []eventstore.StreamAppend{{StreamID: "account-1", Events: []eventstore.NewEvent{{ID: uuid.New(), Type: "account.re named", SchemaVersion: 1, Data: json.RawMessage(`{}`), OccurredAt: time.Now()}}}}, md},
 		{"no event ID", []eventstore.StreamAppend{{StreamID: "account-1", Events: []eventstore.NewEvent{{Type: "a.b", SchemaVersion: 1, Data: json.RawMessage(`{}`), OccurredAt: time.Now()}}}}, md},
 	}
 	for _, c := range bad {

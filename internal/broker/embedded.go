@@ -77,8 +77,11 @@ func (t Topology) StreamConfig(replicas int) jetstream.StreamConfig {
 		Subjects:    []string{t.AllSubjects()},
 		Storage:     jetstream.FileStorage,
 		Retention:   jetstream.LimitsPolicy,
-		Duplicates:  2 * time.Minute,
-		Replicas:    replicas,
+		// Inside this window JetStream drops a republished event by its
+		// message ID; a relay that stops for longer republishes from its
+		// checkpoint and consumers dedupe by position or event ID.
+		Duplicates: 10 * time.Minute,
+		Replicas:   replicas,
 	}
 }
 

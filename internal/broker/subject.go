@@ -1,6 +1,8 @@
 package broker
 
 import (
+	"errors"
+	"fmt"
 	"strconv"
 	"strings"
 	"time"
@@ -22,6 +24,25 @@ type Topology struct {
 // CHANNELDESK_EVENTS on subjects channeldesk.events.>.
 func Default() Topology {
 	return Topology{Stream: "CHANNELDESK_EVENTS", Prefix: "channeldesk.events"}
+}
+
+// Validate reports whether the stream name and subject prefix are usable:
+// a stream name of letters, digits, '-' and '_', and a prefix of one or more
+// dot-separated tokens without wildcards or white space.
+func (t Topology) Validate() error {
+	var errs []error
+	if t.Stream == "" || len(t.Stream) > 64 || strings.IndexFunc(t.Stream, func(r rune) bool {
+		return !(r >= 'A' && r <= 'Z' || r >= 'a' && r <= 'z' || r >= '0' && r <= '9' || r == '-' || r == '_')
+	}) >= 0 {
+		errs = append(errs, fmt.Errorf("stream name %q: want 1-64 letters, digits, - or _", t.Stream))
+	}
+	for _, tok := range strings.Split(t.Prefix, ".") {
+		if tok == "" || strings.ContainsAny(tok, "*> \t\r\n") {
+			errs = append(errs, fmt.Errorf("subject prefix %q: want dot-separated tokens without wildcards or spaces", t.Prefix))
+			break
+		}
+	}
+	return errors.Join(errs...)
 }
 
 // AllSubjects matches every published event.
