@@ -1,0 +1,322 @@
+package customers
+
+import (
+	"bytes"
+	"context"
+	"encoding/base64"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"slices"
+	"strconv"
+	"strings"
+
+	"github.com/jackc/pgx/v5"
+
+	"github.com/channeldesk/channeldesk/domain"
+	"github.com/channeldesk/channeldesk/domain/names"
+)
+
+// Schema is the PostgreSQL schema queries read (projections.Schema(Name)).
+const Schema = "proj_" + Name
+
+// Paging limits of List.
+const (
+	DefaultLimit = 50
+	MaxLimit     = 500
+)
+
+// ErrNotFound is returned by Get when the account does not exist or the
+// viewer may not see it; the two are deliberately indistinguishable.
+var ErrNotFound = errors.New("customers: account not found")
+
+// ErrBadCursor is returned by List for a cursor it did not issue or that
+// does not fit the viewer.
+var ErrBadCursor = errors.New("customers: malformed cursor")
+
+// ErrBadLimit is returned by List for a limit below 1 or above MaxLimit.
+var ErrBadLimit = errors.New("customers: limit must be between 1 and 500")
+
+// Filter selects and pages customers. Empty fields do not filter.
+type Filter struct {
+	// NamePrefix matches the start of the current or any former name,
+	// compared folded (names.FoldCompany).
+	NamePrefix string
+	// Domain is the exact primary domain (compared in lower case).
+	Domain string
+	// Relationship keeps accounts with a relationship of this kind (for a
+	// partner: its own relationship of this kind).
+	Relationship string
+	// Tag keeps accounts carrying this tag.
+	Tag string
+	// Limit is the page size: 0 means DefaultLimit; 1 to MaxLimit.
+	Limit int
+	// Cursor is the next cursor of the previous page, "" for the first.
+	Cursor string
+}
+
+// Customer is an account as a list or a lookup shows it.
+type Customer struct {
+	AccountID     string   `json:"account_id"`
+	Name          string   `json:"name"`
+	FormerNames   []string `json:"former_names"`
+	PrimaryDomain string   `json:"primary_domain"`
+	Country       string   `json:"country"`
+	State         string   `json:"state,omitempty"`
+	City          string   `json:"city,omitempty"`
+	Region        string   `json:"region"`
+	VATNumber     string   `json:"vat_number,omitempty"`
+	Tags          []string `json:"tags"`
+	// Status is "active" or "merged".
+	Status string `json:"status"`
+	// MergedInto is the account a merged account now answers under.
+	MergedInto string `json:"merged_into,omitempty"`
+	// Relationship is the viewing partner's relationship with the account
+	// (empty for staff and customers).
+	Relationship string `json:"relationship,omitempty"`
+	// Renamed reports that the company had other names (FormerNames).
+	Renamed bool `json:"renamed"`
+}
+
+// Querier runs queries: a *pgxpool.Pool, a *pgx.Conn or a pgx.Tx.
+type Querier interface {
+	Query(ctx context.Context, sql string, args ...any) (pgx.Rows, error)
+	QueryRow(ctx context.Context, sql string, args ...any) pgx.Row
+}
+
+// scope is what a principal may see.
+type scope int
+
+const (
+	seeNothing scope = iota
+	seeAll
+	seeOwn
+	seeRelated
+)
+
+func scopeOf(v domain.Principal) scope {
+	switch {
+	case v.Kind == domain.KindStaff && len(v.Roles) > 0:
+		return seeAll
+	case v.Kind == domain.KindCustomer && v.AccountID != "":
+		return seeOwn
+	case v.Kind == domain.KindPartner && v.PartnerID != "":
+		return seeRelated
+	}
+	return seeNothing
+}
+
+// cursor is the sort key of the last row of a page.
+type cursor struct {
+	Fold         string `json:"f"`
+	AccountID    string `json:"a"`
+	Relationship string `json:"r,omitempty"`
+}
+
+func (c cursor) encode() string {
+	b, _ := json.Marshal(c)
+	return base64.RawURLEncoding.EncodeToString(b)
+}
+
+// maxCursorLen bounds what List decodes; real cursors are far shorter.
+const maxCursorLen = 2048
+
+func decodeCursor(s string, sc scope) (cursor, error) {
+	var c cursor
+	if len(s) > maxCursorLen {
+		return c, ErrBadCursor
+	}
+	raw, err := base64.RawURLEncoding.Strict().DecodeString(s)
+	if err != nil {
+		return c, ErrBadCursor
+	}
+	dec := json.NewDecoder(bytes.NewReader(raw))
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(&c); err != nil || c.AccountID == "" {
+		return cursor{}, ErrBadCursor
+	}
+	if _, err := dec.Token(); err != io.EOF {
+		return cursor{}, ErrBadCursor // trailing data
+	}
+	if (sc == seeRelated) != (c.Relationship != "") {
+		return cursor{}, ErrBadCursor
+	}
+	return c, nil
+}
+
+// maxRune is above every character a folded name holds, so that
+// [prefix, prefix+maxRune) is exactly the byte-ordered strings starting
+// with prefix.
+const maxRune = "\U0010FFFF"
+
+const columns = `c.account_id, c.name, c.name_fold, c.former_names, c.primary_domain, c.country,
+	c.state, c.city, c.region, c.vat_number, c.tags, c.status, c.merged_into`
+
+// List returns the page of customers that viewer may see and f selects,
+// ordered by folded name, account ID and (for partners) relationship, and
+// the cursor of the next page ("" on the last one). A partner sees each
+// account once per relationship it has with it. Merged accounts are not
+// listed (Get still finds them). It returns ErrBadLimit or ErrBadCursor for
+// a bad page request.
+func List(ctx context.Context, q Querier, viewer domain.Principal, f Filter) ([]Customer, string, error) {
+	limit := f.Limit
+	if limit == 0 {
+		limit = DefaultLimit
+	}
+	if limit < 1 || limit > MaxLimit {
+		return nil, "", ErrBadLimit
+	}
+	sc := scopeOf(viewer)
+	var after cursor
+	if f.Cursor != "" {
+		var err error
+		if after, err = decodeCursor(f.Cursor, sc); err != nil {
+			return nil, "", err
+		}
+	}
+	if sc == seeNothing {
+		return []Customer{}, "", nil
+	}
+
+	var args []any
+	arg := func(v any) string {
+		args = append(args, v)
+		return "$" + strconv.Itoa(len(args))
+	}
+	var from string
+	where := []string{`c.status = 'active'`}
+	order := "name_fold, account_id"
+	if sc == seeRelated {
+		from = `SELECT ` + columns + `, r.relationship FROM ` + Schema + `.customers c
+			JOIN ` + Schema + `.relationships r ON r.account_id = c.account_id`
+		where = append(where, `r.party_id = `+arg(viewer.PartnerID))
+		if f.Relationship != "" {
+			where = append(where, `r.relationship = `+arg(f.Relationship))
+		}
+		order += ", relationship"
+	} else {
+		from = `SELECT ` + columns + `, '' AS relationship FROM ` + Schema + `.customers c`
+		if sc == seeOwn {
+			where = append(where, `c.account_id = `+arg(viewer.AccountID))
+		}
+		if f.Relationship != "" {
+			where = append(where, `EXISTS (SELECT 1 FROM `+Schema+`.relationships r
+				WHERE r.account_id = c.account_id AND r.relationship = `+arg(f.Relationship)+`)`)
+		}
+	}
+	if f.Domain != "" {
+		where = append(where, `c.primary_domain = `+arg(strings.ToLower(f.Domain)))
+	}
+	if f.Tag != "" {
+		where = append(where, `c.tags @> ARRAY[`+arg(f.Tag)+`::text]`)
+	}
+	if f.Cursor != "" {
+		if sc == seeRelated {
+			where = append(where, `(c.name_fold, c.account_id, r.relationship) > (`+
+				arg(after.Fold)+`, `+arg(after.AccountID)+`, `+arg(after.Relationship)+`)`)
+		} else {
+			where = append(where, `(c.name_fold, c.account_id) > (`+arg(after.Fold)+`, `+arg(after.AccountID)+`)`)
+		}
+	}
+	n := arg(limit + 1)
+	page := ` ORDER BY ` + order + ` LIMIT ` + n
+	sql := from + ` WHERE ` + strings.Join(where, " AND ") + page
+	if prefix := names.FoldCompany(f.NamePrefix); prefix != "" {
+		lo, hi := arg(prefix), arg(prefix+maxRune)
+		and := func(cond string) string {
+			return from + ` WHERE ` + strings.Join(append(slices.Clone(where), cond), " AND ")
+		}
+		// Two branches, each served by its own index: the current name walks
+		// the name index in order and stops after a page; former names are
+		// looked at only on renamed accounts (a partial index; their rows
+		// are few and sorted). A single OR would scan every row for a rare
+		// prefix. starts_with rather than LIKE: no character of the prefix
+		// acts as a wildcard.
+		sql = `SELECT * FROM ((` + and(`c.name_fold >= `+lo+` AND c.name_fold < `+hi) + page + `)
+			UNION (` + and(`cardinality(c.former_folds) > 0
+				AND EXISTS (SELECT 1 FROM unnest(c.former_folds) ff WHERE starts_with(ff, `+lo+`))`) + `)) u` + page
+	}
+
+	rows, err := q.Query(ctx, sql, args...)
+	if err != nil {
+		return nil, "", fmt.Errorf("list customers: %w", err)
+	}
+	items, err := pgx.CollectRows(rows, scanCustomer)
+	if err != nil {
+		return nil, "", fmt.Errorf("list customers: %w", err)
+	}
+	if len(items) <= limit {
+		out := make([]Customer, len(items))
+		for i := range items {
+			out[i] = items[i].Customer
+		}
+		return out, "", nil
+	}
+	items = items[:limit]
+	out := make([]Customer, limit)
+	for i := range items {
+		out[i] = items[i].Customer
+	}
+	last := items[limit-1]
+	next := cursor{Fold: last.fold, AccountID: last.AccountID, Relationship: last.Relationship}
+	return out, next.encode(), nil
+}
+
+// Get returns the account accountID as viewer may see it: ErrNotFound when
+// it does not exist or is not visible. A merged account is returned with
+// Status "merged" and MergedInto set. A partner with several relationships
+// with the account gets the first of them (in byte order).
+func Get(ctx context.Context, q Querier, viewer domain.Principal, accountID string) (Customer, error) {
+	var sql string
+	args := []any{accountID}
+	switch scopeOf(viewer) {
+	case seeAll:
+		sql = `SELECT ` + columns + `, '' FROM ` + Schema + `.customers c WHERE c.account_id = $1`
+	case seeOwn:
+		if accountID != viewer.AccountID {
+			return Customer{}, ErrNotFound
+		}
+		sql = `SELECT ` + columns + `, '' FROM ` + Schema + `.customers c WHERE c.account_id = $1`
+	case seeRelated:
+		sql = `SELECT ` + columns + `, r.relationship FROM ` + Schema + `.customers c
+			JOIN ` + Schema + `.relationships r ON r.account_id = c.account_id
+			WHERE c.account_id = $1 AND r.party_id = $2 ORDER BY r.relationship LIMIT 1`
+		args = append(args, viewer.PartnerID)
+	default:
+		return Customer{}, ErrNotFound
+	}
+	rows, err := q.Query(ctx, sql, args...)
+	if err != nil {
+		return Customer{}, fmt.Errorf("get account %s: %w", accountID, err)
+	}
+	r, err := pgx.CollectExactlyOneRow(rows, scanCustomer)
+	if errors.Is(err, pgx.ErrNoRows) {
+		return Customer{}, ErrNotFound
+	}
+	if err != nil {
+		return Customer{}, fmt.Errorf("get account %s: %w", accountID, err)
+	}
+	return r.Customer, nil
+}
+
+// listed is a Customer with its sort key.
+type listed struct {
+	Customer
+	fold string
+}
+
+func scanCustomer(row pgx.CollectableRow) (listed, error) {
+	var l listed
+	c := &l.Customer
+	err := row.Scan(&c.AccountID, &c.Name, &l.fold, &c.FormerNames, &c.PrimaryDomain, &c.Country,
+		&c.State, &c.City, &c.Region, &c.VATNumber, &c.Tags, &c.Status, &c.MergedInto, &c.Relationship)
+	if c.FormerNames == nil {
+		c.FormerNames = []string{}
+	}
+	if c.Tags == nil {
+		c.Tags = []string{}
+	}
+	c.Renamed = len(c.FormerNames) > 0
+	return l, err
+}

@@ -1,0 +1,217 @@
+package projections
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"sync"
+	"time"
+
+	"github.com/jackc/pgx/v5/pgxpool"
+	"github.com/nats-io/nats.go"
+
+	"github.com/channeldesk/channeldesk/eventstore"
+	"github.com/channeldesk/channeldesk/internal/leader"
+)
+
+// Runner runs, rebuilds and reports on a fixed set of projections. Its
+// methods are safe for concurrent use.
+type Runner struct {
+	pool   *pgxpool.Pool
+	store  Store
+	nc     *nats.Conn
+	cfg    Config
+	log    *slog.Logger
+	ps     []Projection
+	byName map[string]Projection
+
+	mu      sync.Mutex
+	changed chan struct{} // closed and replaced whenever a checkpoint moves here
+}
+
+// NewRunner returns a Runner for ps reading events from store and from
+// JetStream through nc. nc may be nil for a Runner that only rebuilds and
+// reports (Rebuild, Status, WaitFor); Run then fails. The checkpoint table
+// must exist (Migrate).
+func NewRunner(pool *pgxpool.Pool, store Store, nc *nats.Conn, cfg Config, ps ...Projection) (*Runner, error) {
+	var errs []error
+	if pool == nil {
+		errs = append(errs, errors.New("no database pool"))
+	}
+	if store == nil {
+		errs = append(errs, errors.New("no event store"))
+	}
+	if err := cfg.Validate(); err != nil {
+		errs = append(errs, err)
+	}
+	byName := make(map[string]Projection, len(ps))
+	for _, p := range ps {
+		if p == nil {
+			errs = append(errs, errors.New("nil projection"))
+			continue
+		}
+		if err := validName(p.Name()); err != nil {
+			errs = append(errs, err)
+		}
+		if _, dup := byName[p.Name()]; dup {
+			errs = append(errs, fmt.Errorf("projection %s given twice", p.Name()))
+		}
+		byName[p.Name()] = p
+	}
+	if err := errors.Join(errs...); err != nil {
+		return nil, fmt.Errorf("projection runner: %w", err)
+	}
+	cfg = cfg.withDefaults()
+	return &Runner{
+		pool:    pool,
+		store:   store,
+		nc:      nc,
+		cfg:     cfg,
+		log:     cfg.Logger,
+		ps:      ps,
+		byName:  byName,
+		changed: make(chan struct{}),
+	}, nil
+}
+
+// Run runs every projection concurrently until ctx ends, each single-active
+// across processes: where another process holds a projection, this one
+// stands by and takes over when that process stops. Errors (database or
+// NATS unavailable, a projection failing to apply) are logged and retried.
+// A stop never half-applies a batch nor loses a checkpoint. Run returns
+// ctx's error once every projector has stopped.
+func (r *Runner) Run(ctx context.Context) error {
+	if r.nc == nil {
+		return errors.New("projection runner: no NATS connection")
+	}
+	var wg sync.WaitGroup
+	for _, p := range r.ps {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			lc := leader.Config{
+				Retry: r.cfg.LeaderRetry,
+				OnError: func(err error) {
+					r.log.Error("projector failed; retrying", "projection", p.Name(), "err", err)
+				},
+			}
+			_ = leader.Run(ctx, r.pool, "projection:"+p.Name(), lc, func(ctx context.Context) error {
+				return r.project(ctx, p)
+			})
+		}()
+	}
+	wg.Wait()
+	return ctx.Err()
+}
+
+// signal wakes every WaitFor of this Runner.
+func (r *Runner) signal() {
+	r.mu.Lock()
+	close(r.changed)
+	r.changed = make(chan struct{})
+	r.mu.Unlock()
+}
+
+func (r *Runner) changes() <-chan struct{} {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return r.changed
+}
+
+func (r *Runner) names(names []string) ([]string, error) {
+	if len(names) == 0 {
+		for _, p := range r.ps {
+			names = append(names, p.Name())
+		}
+		return names, nil
+	}
+	for _, n := range names {
+		if _, ok := r.byName[n]; !ok {
+			return nil, fmt.Errorf("%w: %s", ErrUnknownProjection, n)
+		}
+	}
+	return names, nil
+}
+
+// pollInterval is how often WaitFor looks at the checkpoints when no commit
+// of this Runner woke it (the projector may run in another process).
+const pollInterval = 5 * time.Millisecond
+
+// WaitFor returns nil once every named projection (every projection of the
+// Runner if none are named) has applied all events up to pos. It returns an
+// error matching ErrStale when ctx ends first, and ErrUnknownProjection for
+// a name the Runner was not given. The projectors may run in any process.
+func (r *Runner) WaitFor(ctx context.Context, pos eventstore.Position, names ...string) error {
+	names, err := r.names(names)
+	if err != nil {
+		return err
+	}
+	if len(names) == 0 || pos <= 0 {
+		return nil
+	}
+	t := time.NewTicker(pollInterval)
+	defer t.Stop()
+	for {
+		woken := r.changes()
+		cps, err := checkpoints(ctx, r.pool, names)
+		if err != nil {
+			if ctx.Err() != nil {
+				return fmt.Errorf("%w: %v", ErrStale, ctx.Err())
+			}
+			return err
+		}
+		behind := ""
+		var at eventstore.Position
+		for _, n := range names {
+			if c := cps[n]; c.pos < pos {
+				behind, at = n, c.pos
+				break
+			}
+		}
+		if behind == "" {
+			return nil
+		}
+		select {
+		case <-ctx.Done():
+			return fmt.Errorf("%w: %s is at position %d, waited for %d", ErrStale, behind, at, pos)
+		case <-woken:
+		case <-t.C:
+		}
+	}
+}
+
+// Status reports the checkpoint, lag and state of every projection of the
+// Runner, in the order they were given. A projection never started reports
+// position 0 and StateStarting; one whose rebuild crashed reports
+// StateLive, since its live schema kept serving.
+func (r *Runner) Status(ctx context.Context) ([]Status, error) {
+	names, _ := r.names(nil)
+	cps, err := checkpoints(ctx, r.pool, names)
+	if err != nil {
+		return nil, err
+	}
+	out := make([]Status, 0, len(names))
+	for _, n := range names {
+		st := Status{Name: n, State: StateStarting}
+		if c, ok := cps[n]; ok {
+			st.Position, st.State = c.pos, c.state
+			if c.state == StateRebuilding {
+				running, err := rebuildRunning(ctx, r.pool, n)
+				if err != nil {
+					return nil, err
+				}
+				if !running {
+					st.State = StateLive
+				}
+			}
+		}
+		events, age, err := r.store.Lag(ctx, st.Position)
+		if err != nil {
+			return nil, fmt.Errorf("status of %s: %w", n, err)
+		}
+		st.LagEvents, st.LagSeconds = events, age.Seconds()
+		out = append(out, st)
+	}
+	return out, nil
+}

@@ -1,0 +1,453 @@
+package projections_test
+
+import (
+	"context"
+	"errors"
+	"slices"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/google/uuid"
+	"github.com/jackc/pgx/v5"
+	"github.com/nats-io/nats.go"
+
+	"github.com/channeldesk/channeldesk/eventstore"
+	"github.com/channeldesk/channeldesk/internal/broker"
+	"github.com/channeldesk/channeldesk/projections"
+)
+
+// TestRedeliveryAndReplayChangeNothing: a projection applies every event
+// once; duplicates that get past JetStream's deduplication, a restart, and a
+// replay of the whole stream through a new consumer are acknowledged and
+// change neither rows nor checkpoint (the tally's primary key would refuse
+// a second apply).
+func TestRedeliveryAndReplayChangeNothing(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t, true)
+	events := e.appendEvents(120)
+	e.publishAll()
+	r := e.runner(e.config(16), &tally{})
+	stop := e.start(r)
+	e.assertComplete()
+	e.waitConsumed("tally")
+	before := e.checkpoint("tally")
+	if before.State != projections.StateLive {
+		t.Fatalf("state %q, want live", before.State)
+	}
+
+	// Duplicates with fresh message IDs, so JetStream stores them again.
+	for i, ev := range events {
+		var prev eventstore.Position
+		if i > 0 {
+			prev = events[i-1].Position
+		}
+		e.publish(ev, prev, uuid.NewString())
+	}
+	e.waitConsumed("tally")
+	stop()
+
+	// A replay from stream sequence 1 through a new consumer.
+	if err := e.js.DeleteConsumer(e.ctx, e.topo.Stream, projections.ConsumerName("tally")); err != nil {
+		t.Fatal(err)
+	}
+	e.start(e.runner(e.config(7), &tally{}))
+	e.waitConsumed("tally")
+	e.assertComplete()
+	if after := e.checkpoint("tally"); after != before {
+		t.Fatalf("checkpoint moved on redelivery: %+v, was %+v", after, before)
+	}
+}
+
+// TestGapsAreFilledFromTheStore: JetStream delivers events out of order and
+// loses some; the projector reads what is missing from the store and ends
+// equal to it.
+func TestGapsAreFilledFromTheStore(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t, true)
+	ev := e.appendEvents(12)
+	prev := func(i int) eventstore.Position {
+		if i == 0 {
+			return 0
+		}
+		return ev[i-1].Position
+	}
+	// 0, 2 (before 1), 1, 4 (3 never published), 5, 8 (6 and 7 lost),
+	// 7 late, then 11 (9 and 10 lost).
+	for _, i := range []int{0, 2, 1, 4, 5, 8, 7, 11} {
+		e.publish(ev[i], prev(i), "")
+	}
+	e.start(e.runner(e.config(3), &tally{}))
+	e.assertComplete()
+	e.waitConsumed("tally")
+}
+
+// TestMalformedMessagesAreTerminated: a message without position headers is
+// terminated and never applied; one with a broken body is applied from the
+// store.
+func TestMalformedMessagesAreTerminated(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t, true)
+	ev := e.appendEvents(3)
+	e.publish(ev[0], 0, "")
+	if _, err := e.js.Publish(e.ctx, e.topo.Prefix+".license.issued.license-X", []byte(`{"id":"nope"}`)); err != nil {
+		t.Fatal(err)
+	}
+	m := nats.NewMsg(e.topo.Subject(ev[1]))
+	m.Data = []byte(`not json`)
+	m.Header.Set(broker.HeaderPosition, "12abc")
+	if _, err := e.js.PublishMsg(e.ctx, m); err != nil {
+		t.Fatal(err)
+	}
+	broken := e.topo.Message(ev[1], ev[0].Position, []byte(`{"position": "garbage"`))
+	if _, err := e.js.PublishMsg(e.ctx, broken); err != nil {
+		t.Fatal(err)
+	}
+	e.publish(ev[2], ev[1].Position, "")
+	e.start(e.runner(e.config(10), &tally{}))
+	e.assertComplete()
+	e.waitConsumed("tally")
+}
+
+// TestIdleCheckReadsEventsNeverPublished: when JetStream delivers nothing,
+// the projector still catches up with the store after Config.IdleCheck.
+func TestIdleCheckReadsEventsNeverPublished(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t, true)
+	e.appendEvents(25)
+	cfg := e.config(10)
+	cfg.IdleCheck = 20 * time.Millisecond
+	cfg.RebuildBatchSize = 7 // several transactions
+	e.start(e.runner(cfg, &tally{}))
+	e.assertComplete()
+}
+
+// TestStopAndRestartLoseNothing: a projector stopped repeatedly while
+// events arrive never half-applies a batch and resumes where it stopped.
+func TestStopAndRestartLoseNothing(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t, true)
+	for round := 0; round < 4; round++ {
+		stop := e.start(e.runner(e.config(5), &tally{}))
+		e.appendEvents(40)
+		e.publishAll()
+		time.Sleep(time.Duration(round) * 5 * time.Millisecond)
+		stop()
+	}
+	e.start(e.runner(e.config(5), &tally{}))
+	e.assertComplete()
+}
+
+// TestSingleActive: two Runners for the same projection (two processes)
+// share the work without applying anything twice; when the active one
+// stops, the other takes over.
+func TestSingleActive(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t, true)
+	e.appendEvents(30)
+	e.publishAll()
+	stopA := e.start(e.runner(e.config(4), &tally{}))
+	e.start(e.runner(e.config(4), &tally{}))
+	e.assertComplete()
+	stopA()
+	e.appendEvents(30)
+	e.publishAll()
+	e.assertComplete()
+}
+
+// TestRebuildWhileLive: a rebuild runs while the live projector applies a
+// steady stream of new events; the rebuilt schema replaces the live one
+// without a gap and without a duplicate, the checkpoint is kept, and the
+// state reads "rebuilding" only while the rebuild runs.
+func TestRebuildWhileLive(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t, true)
+	e.appendEvents(300)
+	e.publishAll()
+	tl := &tally{gate: make(chan struct{}), entered: make(chan struct{})}
+	cfg := e.config(8)
+	cfg.RebuildBatchSize = 40
+	r := e.runner(cfg, tl)
+	e.start(r)
+	e.assertComplete()
+
+	var writing sync.WaitGroup
+	var stopWriting atomic.Bool
+	writing.Add(1)
+	go func() {
+		defer writing.Done()
+		for !stopWriting.Load() {
+			e.appendEvents(3)
+			e.publishAll()
+			time.Sleep(2 * time.Millisecond)
+		}
+	}()
+	rebuilt := make(chan error, 1)
+	go func() { rebuilt <- r.Rebuild(e.ctx, "tally") }()
+	<-tl.entered
+
+	st, err := r.Status(e.ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if st[0].State != projections.StateRebuilding {
+		t.Fatalf("state during rebuild %q", st[0].State)
+	}
+	if err := r.Rebuild(e.ctx, "tally"); !errors.Is(err, projections.ErrRebuildRunning) {
+		t.Fatalf("second rebuild: %v", err)
+	}
+	// The live schema keeps moving while the rebuild is held.
+	at := e.checkpoint("tally").Position
+	e.waitCheckpoint("tally", at+1)
+	close(tl.gate)
+	if err := <-rebuilt; err != nil {
+		t.Fatal(err)
+	}
+	if s := e.schemas(); !slices.Equal(s, []string{"proj_tally"}) {
+		t.Fatalf("schemas after rebuild: %v", s)
+	}
+	time.Sleep(30 * time.Millisecond) // live keeps applying on the new schema
+	stopWriting.Store(true)
+	writing.Wait()
+	e.publishAll()
+	e.assertComplete()
+	if c := e.checkpoint("tally"); c.State != projections.StateLive {
+		t.Fatalf("state after rebuild %q", c.State)
+	}
+}
+
+// TestCancelledRebuildRestoresState: a rebuild stopped half way drops its
+// schema, puts the state back, and leaves the live schema as it was.
+func TestCancelledRebuildRestoresState(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t, false)
+	e.appendEvents(30)
+	e.all()
+	r := e.runner(e.config(0), &tally{})
+	if err := r.Rebuild(e.ctx, "tally"); err != nil {
+		t.Fatal(err)
+	}
+	tl := &tally{gate: make(chan struct{}), entered: make(chan struct{})}
+	r = e.runner(e.config(0), tl)
+	ctx, cancel := context.WithCancel(e.ctx)
+	done := make(chan error, 1)
+	go func() { done <- r.Rebuild(ctx, "tally") }()
+	<-tl.entered
+	cancel()
+	if err := <-done; !errors.Is(err, context.Canceled) {
+		t.Fatalf("cancelled rebuild: %v", err)
+	}
+	if s := e.schemas(); !slices.Equal(s, []string{"proj_tally"}) {
+		t.Fatalf("schemas after a cancelled rebuild: %v", s)
+	}
+	if c := e.checkpoint("tally"); c.State != projections.StateLive {
+		t.Fatalf("state after a cancelled rebuild: %q", c.State)
+	}
+	e.assertComplete()
+}
+
+// TestRebuildWithoutRunner: Rebuild builds a projection never set up, and
+// rebuilds an existing one, with no projector running anywhere.
+func TestRebuildWithoutRunner(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t, false)
+	e.appendEvents(95)
+	cfg := e.config(0)
+	cfg.RebuildBatchSize = 10
+	r := e.runner(cfg, &tally{})
+	// A rebuild reads up to the store's horizon, which transactions of
+	// other tests on the server may hold back: wait until it passed.
+	e.all()
+	if err := r.Rebuild(e.ctx, "tally"); err != nil {
+		t.Fatal(err)
+	}
+	e.assertComplete()
+	e.appendEvents(7)
+	e.all()
+	if err := r.Rebuild(e.ctx, "tally"); err != nil {
+		t.Fatal(err)
+	}
+	e.assertComplete()
+	if c := e.checkpoint("tally"); c.State != projections.StateLive {
+		t.Fatalf("state %q", c.State)
+	}
+	if err := r.Rebuild(e.ctx, "nope"); !errors.Is(err, projections.ErrUnknownProjection) {
+		t.Fatalf("unknown projection: %v", err)
+	}
+	if err := r.Run(e.ctx); err == nil {
+		t.Fatal("Run without NATS succeeded")
+	}
+}
+
+// TestCrashedRebuildLeavesLiveUsable: a rebuild that died leaves its
+// schema and its state behind; the live projection keeps serving and
+// applying, Status reports it live, and the next rebuild cleans up.
+func TestCrashedRebuildLeavesLiveUsable(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t, true)
+	e.appendEvents(20)
+	e.publishAll()
+	cfg := e.config(5)
+	r := e.runner(cfg, &tally{})
+	stop := e.start(r)
+	e.assertComplete()
+	stop()
+	for _, sql := range []string{
+		`UPDATE projection_checkpoints SET state = 'rebuilding' WHERE name = 'tally'`,
+		`CREATE SCHEMA proj_tally_rebuild`,
+		`CREATE TABLE proj_tally_rebuild.junk (x int)`,
+	} {
+		if _, err := e.pool.Exec(e.ctx, sql); err != nil {
+			t.Fatal(err)
+		}
+	}
+	st, err := r.Status(e.ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if st[0].State != projections.StateLive {
+		t.Fatalf("status after crashed rebuild: %+v", st[0])
+	}
+	e.start(r)
+	e.appendEvents(10)
+	e.publishAll()
+	e.assertComplete()
+	if c := e.checkpoint("tally"); c.State != projections.StateLive {
+		t.Fatalf("projector left state %q", c.State)
+	}
+	if err := r.Rebuild(e.ctx, "tally"); err != nil {
+		t.Fatal(err)
+	}
+	e.assertComplete()
+	if s := e.schemas(); !slices.Equal(s, []string{"proj_tally"}) {
+		t.Fatalf("schemas after rebuild: %v", s)
+	}
+}
+
+// TestWaitForAndStatus: WaitFor returns once the projection reached the
+// position and ErrStale when its context ends first; Status reports
+// position, lag and state.
+func TestWaitForAndStatus(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t, true)
+	evs := e.appendEvents(40)
+	last := evs[len(evs)-1].Position
+	r := e.runner(e.config(10), &tally{})
+
+	e.all() // the store's horizon may lag behind transactions of other tests
+	st, err := r.Status(e.ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(st) != 1 || st[0].Name != "tally" || st[0].Position != 0 || st[0].State != projections.StateStarting || st[0].LagEvents != 40 || st[0].LagSeconds <= 0 {
+		t.Fatalf("status before start: %+v", st)
+	}
+
+	short, cancel := context.WithTimeout(e.ctx, 50*time.Millisecond)
+	defer cancel()
+	if err := r.WaitFor(short, last, "tally"); !errors.Is(err, projections.ErrStale) {
+		t.Fatalf("WaitFor before start: %v", err)
+	}
+	if err := r.WaitFor(e.ctx, last, "other"); !errors.Is(err, projections.ErrUnknownProjection) {
+		t.Fatalf("WaitFor unknown: %v", err)
+	}
+
+	e.start(r)
+	waited := make(chan error, 1)
+	go func() {
+		ctx, cancel := context.WithTimeout(e.ctx, 5*time.Second)
+		defer cancel()
+		waited <- r.WaitFor(ctx, last)
+	}()
+	e.publishAll()
+	if err := <-waited; err != nil {
+		t.Fatalf("WaitFor: %v", err)
+	}
+	if cp := e.checkpoint("tally").Position; cp < last {
+		t.Fatalf("WaitFor returned at checkpoint %d < %d", cp, last)
+	}
+	st, err = r.Status(e.ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if st[0].Position != last || st[0].LagEvents != 0 || st[0].LagSeconds != 0 || st[0].State != projections.StateLive {
+		t.Fatalf("status when caught up: %+v", st[0])
+	}
+	if err := r.WaitFor(e.ctx, last-1); err != nil {
+		t.Fatalf("WaitFor a position passed: %v", err)
+	}
+	short2, cancel2 := context.WithTimeout(e.ctx, 30*time.Millisecond)
+	defer cancel2()
+	if err := r.WaitFor(short2, last+1<<20, "tally"); !errors.Is(err, projections.ErrStale) {
+		t.Fatalf("WaitFor ahead of the store: %v", err)
+	}
+}
+
+func TestConfigValidate(t *testing.T) {
+	t.Parallel()
+	good := projections.Config{Topology: broker.Default()}
+	cases := []struct {
+		name    string
+		mutate  func(*projections.Config)
+		wantErr []string
+	}{
+		{"defaults", func(*projections.Config) {}, nil},
+		{"no topology", func(c *projections.Config) { c.Topology = broker.Topology{} }, []string{"stream", "prefix"}},
+		{"negative batch", func(c *projections.Config) { c.BatchSize = -1 }, []string{"batch size"}},
+		{"huge batch and rebuild batch", func(c *projections.Config) { c.BatchSize, c.RebuildBatchSize = 1e6, 1e7 }, []string{"batch size", "rebuild batch size"}},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			cfg := good
+			c.mutate(&cfg)
+			err := cfg.Validate()
+			if len(c.wantErr) == 0 {
+				if err != nil {
+					t.Fatal(err)
+				}
+				return
+			}
+			if err == nil {
+				t.Fatal("no error")
+			}
+			for _, w := range c.wantErr {
+				if !strings.Contains(err.Error(), w) {
+					t.Errorf("error %q lacks %q", err, w)
+				}
+			}
+		})
+	}
+}
+
+// named is a projection that does nothing, for name checks.
+type named string
+
+func (n named) Name() string                                                  { return string(n) }
+func (named) Setup(context.Context, pgx.Tx, string) error                     { return nil }
+func (named) Apply(context.Context, pgx.Tx, string, []eventstore.Event) error { return nil }
+
+func TestNewRunnerChecksNames(t *testing.T) {
+	t.Parallel()
+	cfg := projections.Config{Topology: broker.Default()}
+	cases := []struct {
+		name string
+		ps   []projections.Projection
+		want string
+	}{
+		{"upper case", []projections.Projection{named("Customers")}, "[a-z_]"},
+		{"digit", []projections.Projection{named("v2")}, "[a-z_]"},
+		{"empty", []projections.Projection{named("")}, "characters"},
+		{"too long", []projections.Projection{named(strings.Repeat("x", 49))}, "characters"},
+		{"twice", []projections.Projection{named("a"), named("a")}, "twice"},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			_, err := projections.NewRunner(nil, nil, nil, cfg, c.ps...)
+			if err == nil || !strings.Contains(err.Error(), c.want) {
+				t.Fatalf("got %v, want an error about %q", err, c.want)
+			}
+		})
+	}
+}
