@@ -1,0 +1,108 @@
+package bench
+
+import (
+	"context"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/channeldesk/channeldesk/internal/pgtest"
+)
+
+func TestAppendFiguresAtTinySize(t *testing.T) {
+	url := pgtest.URL(t)
+	sizes := Sizes{
+		Warmup: 20 * time.Millisecond, Round: 100 * time.Millisecond, Blocks: 1,
+		Concurrency:      []int{1, 2},
+		BatchConcurrency: 2, BatchEvents: 10,
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+	defer cancel()
+	rows, err := Run(ctx, Config{DatabaseURL: url, Sizes: sizes, Only: []string{"append", "2"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(rows) != 4 { // two concurrencies, batched against INSERT and COPY
+		t.Fatalf("got %d rows, want 4: %+v", len(rows), rows)
+	}
+	for _, r := range rows {
+		if r.Err != nil {
+			t.Fatalf("%s: %v", r.Figure, r.Err)
+		}
+		if !(r.Ours > 0) || !(r.Raw > 0) || !(r.Ratio() > 0) {
+			t.Errorf("%s: ours %v, raw %v: want both positive", r.Figure, r.Ours, r.Raw)
+		}
+	}
+	var b strings.Builder
+	if err := Render(&b, rows); err != nil {
+		t.Fatal(err)
+	}
+	lines := strings.Split(strings.TrimSpace(b.String()), "\n")
+	if len(lines) != 2+len(rows) {
+		t.Fatalf("table has %d lines, want %d:\n%s", len(lines), 2+len(rows), b.String())
+	}
+	if lines[0] != "| figure | ours | raw baseline | ratio | target |" {
+		t.Errorf("header %q", lines[0])
+	}
+	for _, l := range lines[2:] {
+		if strings.Count(l, " | ") != 4 || !strings.HasSuffix(l, " |") {
+			t.Errorf("malformed row %q", l)
+		}
+		if strings.Contains(l, "not measured") {
+			t.Errorf("row not measured: %q", l)
+		}
+	}
+}
+
+func TestRenderNotMeasuredAndTargets(t *testing.T) {
+	rows := []Row{
+		{Figure: "met", Ours: 900, Raw: 1000, Unit: "events/s", Target: Target{MinRatio: 0.8}},
+		{Figure: "missed", Ours: 60, Unit: "ms", Target: Target{Max: 50}},
+		{Figure: "failed", Err: errFigure("relay | broke\nbadly"), Target: Target{MinRatio: 0.7}},
+	}
+	var b strings.Builder
+	if err := Render(&b, rows); err != nil {
+		t.Fatal(err)
+	}
+	got := b.String()
+	for _, want := range []string{
+		"| met | 900 events/s | 1,000 events/s | 0.90× | ≥ 0.8× raw: met |",
+		"| missed | 60.0 ms | — | — | ≤ 50.0 ms: **missed** |",
+		`| failed | not measured: relay \| broke badly | — | — | ≥ 0.7× raw |`,
+	} {
+		if !strings.Contains(got, want) {
+			t.Errorf("table lacks %q:\n%s", want, got)
+		}
+	}
+}
+
+func TestSelect(t *testing.T) {
+	for _, tc := range []struct {
+		name    string
+		only    []string
+		want    []string
+		wantErr bool
+	}{
+		{"all", nil, []string{"append", "batch", "relay", "visible", "rebuild"}, false},
+		{"names and numbers in measuring order", []string{"rebuild", "1"}, []string{"append", "rebuild"}, false},
+		{"unknown", []string{"append", "nope"}, nil, true},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			figs, err := Select(tc.only)
+			if (err != nil) != tc.wantErr {
+				t.Fatalf("err %v, want error %v", err, tc.wantErr)
+			}
+			var got []string
+			for _, f := range figs {
+				got = append(got, f.Name)
+			}
+			if strings.Join(got, ",") != strings.Join(tc.want, ",") {
+				t.Errorf("got %v, want %v", got, tc.want)
+			}
+		})
+	}
+}
+
+type errFigure string
+
+func (e errFigure) Error() string { return string(e) }
