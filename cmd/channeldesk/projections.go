@@ -4,7 +4,6 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
-	"flag"
 	"fmt"
 	"io"
 	"text/tabwriter"
@@ -19,15 +18,12 @@ func projectionsCmd(ctx context.Context, args []string, stdout, stderr io.Writer
 	if len(args) == 0 {
 		return errors.New("usage: channeldesk projections status|rebuild NAME")
 	}
-	fs := flag.NewFlagSet("projections "+args[0], flag.ContinueOnError)
-	fs.SetOutput(stderr)
-	var cfg app.Config
-	dbFlags(fs, &cfg)
+	fs, cfg := command("projections "+args[0], stderr)
 	asJSON := fs.Bool("json", false, "print JSON (status)")
 	if err := fs.Parse(args[1:]); err != nil {
 		return err
 	}
-	d, err := app.OpenDB(ctx, cfg)
+	d, err := app.OpenDB(ctx, *cfg)
 	if err != nil {
 		return err
 	}

@@ -10,16 +10,29 @@ import (
 	"github.com/channeldesk/channeldesk/internal/app"
 )
 
-// dbFlags registers the database flag shared by every command.
-func dbFlags(fs *flag.FlagSet, cfg *app.Config) {
+// command starts the flags of a command with the database flag every
+// command shares; errors go to stderr.
+func command(name string, stderr io.Writer) (*flag.FlagSet, *app.Config) {
+	fs := flag.NewFlagSet(name, flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	cfg := &app.Config{}
 	fs.StringVar(&cfg.DatabaseURL, "database-url", env("DATABASE_URL", app.DefaultDatabaseURL), "PostgreSQL URL (env DATABASE_URL); the database is created if missing")
+	return fs, cfg
+}
+
+// withDB opens the database (created and migrated if need be), runs fn and
+// closes it.
+func withDB(ctx context.Context, cfg *app.Config, fn func(*app.DB) error) error {
+	d, err := app.OpenDB(ctx, *cfg)
+	if err != nil {
+		return err
+	}
+	defer d.Close()
+	return fn(d)
 }
 
 func serve(ctx context.Context, args []string, stdout, stderr io.Writer) error {
-	fs := flag.NewFlagSet("serve", flag.ContinueOnError)
-	fs.SetOutput(stderr)
-	var cfg app.Config
-	dbFlags(fs, &cfg)
+	fs, cfg := command("serve", stderr)
 	fs.StringVar(&cfg.NATSURL, "nats-url", env("NATS_URL", ""), "external NATS server or cluster (env NATS_URL); empty runs an embedded server")
 	fs.StringVar(&cfg.DataDir, "data-dir", env("CHANNELDESK_DATA_DIR", "data"), "directory for the embedded NATS server's JetStream files (env CHANNELDESK_DATA_DIR)")
 	port, _ := strconv.Atoi(env("CHANNELDESK_EMBEDDED_NATS_PORT", "4223"))
@@ -33,7 +46,7 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		return err
 	}
 	cfg.Logger = logger(stderr, *level)
-	a, err := app.Open(ctx, cfg)
+	a, err := app.Open(ctx, *cfg)
 	if err != nil {
 		return err
 	}
@@ -48,18 +61,12 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 }
 
 func migrate(ctx context.Context, args []string, stdout, stderr io.Writer) error {
-	fs := flag.NewFlagSet("migrate", flag.ContinueOnError)
-	fs.SetOutput(stderr)
-	var cfg app.Config
-	dbFlags(fs, &cfg)
+	fs, cfg := command("migrate", stderr)
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
-	d, err := app.OpenDB(ctx, cfg)
-	if err != nil {
-		return err
-	}
-	defer d.Close()
-	fmt.Fprintln(stdout, "database ready: every migration applied")
-	return nil
+	return withDB(ctx, cfg, func(*app.DB) error {
+		fmt.Fprintln(stdout, "database ready: every migration applied")
+		return nil
+	})
 }

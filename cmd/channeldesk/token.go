@@ -4,7 +4,6 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
-	"flag"
 	"fmt"
 	"io"
 	"strconv"
@@ -34,10 +33,7 @@ func token(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 }
 
 func tokenCreate(ctx context.Context, args []string, stdout, stderr io.Writer) error {
-	fs := flag.NewFlagSet("token create", flag.ContinueOnError)
-	fs.SetOutput(stderr)
-	var cfg app.Config
-	dbFlags(fs, &cfg)
+	fs, cfg := command("token create", stderr)
 	staff := fs.String("staff", "", "staff member's name (with --roles)")
 	roles := fs.String("roles", "", "comma-separated staff roles: admin, support, compliance, auditor, integration")
 	partner := fs.String("partner", "", "partner organisation ID (with --contact)")
@@ -72,27 +68,24 @@ func tokenCreate(ctx context.Context, args []string, stdout, stderr io.Writer) e
 	if err := auth.ValidPrincipal(p); err != nil {
 		return fmt.Errorf("invalid principal: %w", err)
 	}
-	d, err := app.OpenDB(ctx, cfg)
-	if err != nil {
-		return err
-	}
-	defer d.Close()
-	if p.Kind == domain.KindCustomer {
-		v, err := d.Store.StreamVersion(ctx, account.StreamID(p.AccountID))
+	return withDB(ctx, cfg, func(d *app.DB) error {
+		if p.Kind == domain.KindCustomer {
+			v, err := d.Store.StreamVersion(ctx, account.StreamID(p.AccountID))
+			if err != nil {
+				return err
+			}
+			if v == 0 {
+				return fmt.Errorf("no account %s: register it first", p.AccountID)
+			}
+		}
+		tok, info, err := d.Tokens.Create(ctx, p, life, *label)
 		if err != nil {
 			return err
 		}
-		if v == 0 {
-			return fmt.Errorf("no account %s: register it first", p.AccountID)
-		}
-	}
-	tok, info, err := d.Tokens.Create(ctx, p, life, *label)
-	if err != nil {
-		return err
-	}
-	fmt.Fprintf(stderr, "token %s for %s, expires %s (shown once; store it now)\n", info.ID, p.ID, info.ExpiresAt.Format(time.RFC3339))
-	fmt.Fprintln(stdout, tok)
-	return nil
+		fmt.Fprintf(stderr, "token %s for %s, expires %s (shown once; store it now)\n", info.ID, p.ID, info.ExpiresAt.Format(time.RFC3339))
+		fmt.Fprintln(stdout, tok)
+		return nil
+	})
 }
 
 func parseTTL(s string) (time.Duration, error) {
@@ -111,20 +104,16 @@ func parseTTL(s string) (time.Duration, error) {
 }
 
 func tokenList(ctx context.Context, args []string, stdout, stderr io.Writer) error {
-	fs := flag.NewFlagSet("token list", flag.ContinueOnError)
-	fs.SetOutput(stderr)
-	var cfg app.Config
-	dbFlags(fs, &cfg)
+	fs, cfg := command("token list", stderr)
 	asJSON := fs.Bool("json", false, "print JSON")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
-	d, err := app.OpenDB(ctx, cfg)
-	if err != nil {
+	var list []auth.Info
+	err := withDB(ctx, cfg, func(d *app.DB) (err error) {
+		list, err = d.Tokens.List(ctx)
 		return err
-	}
-	defer d.Close()
-	list, err := d.Tokens.List(ctx)
+	})
 	if err != nil {
 		return err
 	}
@@ -152,24 +141,18 @@ func tokenList(ctx context.Context, args []string, stdout, stderr io.Writer) err
 }
 
 func tokenRevoke(ctx context.Context, args []string, stdout, stderr io.Writer) error {
-	fs := flag.NewFlagSet("token revoke", flag.ContinueOnError)
-	fs.SetOutput(stderr)
-	var cfg app.Config
-	dbFlags(fs, &cfg)
+	fs, cfg := command("token revoke", stderr)
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
 	if fs.NArg() != 1 {
 		return errors.New("usage: channeldesk token revoke ID (see `channeldesk token list`)")
 	}
-	d, err := app.OpenDB(ctx, cfg)
-	if err != nil {
-		return err
-	}
-	defer d.Close()
-	if err := d.Tokens.Revoke(ctx, fs.Arg(0)); err != nil {
-		return err
-	}
-	fmt.Fprintf(stdout, "token %s revoked\n", fs.Arg(0))
-	return nil
+	return withDB(ctx, cfg, func(d *app.DB) error {
+		if err := d.Tokens.Revoke(ctx, fs.Arg(0)); err != nil {
+			return err
+		}
+		fmt.Fprintf(stdout, "token %s revoked\n", fs.Arg(0))
+		return nil
+	})
 }
