@@ -16,7 +16,7 @@ import (
 // whether next said it listed everything.
 func (r *Runner) applyChunk(ctx context.Context, p Projection,
 	next func(cp eventstore.Position, limit int) ([]eventstore.Event, bool, error)) (done bool, err error) {
-	applied := false
+	var applied eventstore.Position
 	err = pgx.BeginFunc(ctx, r.pool, func(tx pgx.Tx) error {
 		cp, _, err := lockCheckpoint(ctx, tx, p.Name())
 		if err != nil {
@@ -33,14 +33,14 @@ func (r *Runner) applyChunk(ctx context.Context, p Projection,
 		if err := p.Apply(ctx, tx, Schema(p.Name()), events); err != nil {
 			return fmt.Errorf("apply %d events after %d to %s: %w", len(events), cp, p.Name(), err)
 		}
-		applied = true
-		return advance(ctx, tx, p.Name(), events[len(events)-1].Position)
+		applied = events[len(events)-1].Position
+		return advance(ctx, tx, p.Name(), applied)
 	})
 	if err != nil {
 		return false, err
 	}
-	if applied {
-		r.signal()
+	if applied > 0 {
+		r.observe(p.Name(), applied)
 	}
 	return done, nil
 }

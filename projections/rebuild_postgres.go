@@ -96,7 +96,7 @@ func (r *Runner) Rebuild(ctx context.Context, name string) (err error) {
 	if err := r.swap(ctx, p, at); err != nil {
 		return fmt.Errorf("rebuild %s: %w", name, err)
 	}
-	r.signal()
+	r.observe(name, at)
 	r.log.Info("projection rebuilt", "projection", name, "events", total,
 		"seconds", time.Since(started).Seconds())
 	return nil

@@ -27,7 +27,10 @@ type Runner struct {
 	byName map[string]Projection
 
 	mu      sync.Mutex
-	changed chan struct{} // closed and replaced whenever a checkpoint moves here
+	changed chan struct{}                  // closed and replaced whenever a known checkpoint moves
+	seen    map[string]eventstore.Position // the highest checkpoint known per projection
+	waiters int                            // WaitFor calls waiting
+	polling bool                           // a poller reads checkpoints for them
 }
 
 // NewRunner returns a Runner for ps reading events from store and from
@@ -72,6 +75,7 @@ func NewRunner(pool *pgxpool.Pool, store Store, nc *nats.Conn, cfg Config, ps ..
 		ps:      ps,
 		byName:  byName,
 		changed: make(chan struct{}),
+		seen:    map[string]eventstore.Position{},
 	}, nil
 }
 
@@ -105,18 +109,31 @@ func (r *Runner) Run(ctx context.Context) error {
 	return ctx.Err()
 }
 
-// signal wakes every WaitFor of this Runner.
-func (r *Runner) signal() {
-	r.mu.Lock()
-	close(r.changed)
-	r.changed = make(chan struct{})
-	r.mu.Unlock()
-}
-
-func (r *Runner) changes() <-chan struct{} {
+// observe records that projection name has applied everything up to pos
+// and wakes every WaitFor of this Runner.
+func (r *Runner) observe(name string, pos eventstore.Position) {
 	r.mu.Lock()
 	defer r.mu.Unlock()
-	return r.changed
+	if pos <= r.seen[name] {
+		return
+	}
+	r.seen[name] = pos
+	close(r.changed)
+	r.changed = make(chan struct{})
+}
+
+// snapshot returns the lowest known checkpoint among names (and which one it
+// is) and the channel closed at the next change.
+func (r *Runner) snapshot(names []string) (behind string, at eventstore.Position, changed <-chan struct{}) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	at = -1
+	for _, n := range names {
+		if p := r.seen[n]; at < 0 || p < at {
+			behind, at = n, p
+		}
+	}
+	return behind, at, r.changed
 }
 
 func (r *Runner) names(names []string) ([]string, error) {
@@ -134,14 +151,19 @@ func (r *Runner) names(names []string) ([]string, error) {
 	return names, nil
 }
 
-// pollInterval is how often WaitFor looks at the checkpoints when no commit
-// of this Runner woke it (the projector may run in another process).
+// pollInterval is how often the Runner reads the checkpoints while some
+// WaitFor is waiting: the projectors may run in another process, whose
+// commits do not wake this one.
 const pollInterval = 5 * time.Millisecond
 
 // WaitFor returns nil once every named projection (every projection of the
 // Runner if none are named) has applied all events up to pos. It returns an
 // error matching ErrStale when ctx ends first, and ErrUnknownProjection for
 // a name the Runner was not given. The projectors may run in any process.
+//
+// Any number of concurrent waiters cost one checkpoint query per
+// pollInterval in all: one poller reads the checkpoints while anyone waits,
+// and a commit by this Runner's own projectors wakes waiters at once.
 func (r *Runner) WaitFor(ctx context.Context, pos eventstore.Position, names ...string) error {
 	names, err := r.names(names)
 	if err != nil {
@@ -150,34 +172,58 @@ func (r *Runner) WaitFor(ctx context.Context, pos eventstore.Position, names ...
 	if len(names) == 0 || pos <= 0 {
 		return nil
 	}
-	t := time.NewTicker(pollInterval)
-	defer t.Stop()
+	if behind, at, _ := r.snapshot(names); at >= pos && behind != "" {
+		return nil
+	}
+	r.mu.Lock()
+	r.waiters++
+	if !r.polling {
+		r.polling = true
+		go r.poll()
+	}
+	r.mu.Unlock()
+	defer func() {
+		r.mu.Lock()
+		r.waiters--
+		r.mu.Unlock()
+	}()
 	for {
-		woken := r.changes()
-		cps, err := checkpoints(ctx, r.pool, names)
-		if err != nil {
-			if ctx.Err() != nil {
-				return fmt.Errorf("%w: %v", ErrStale, ctx.Err())
-			}
-			return err
-		}
-		behind := ""
-		var at eventstore.Position
-		for _, n := range names {
-			if c := cps[n]; c.pos < pos {
-				behind, at = n, c.pos
-				break
-			}
-		}
-		if behind == "" {
+		behind, at, changed := r.snapshot(names)
+		if at >= pos {
 			return nil
 		}
 		select {
 		case <-ctx.Done():
 			return fmt.Errorf("%w: %s is at position %d, waited for %d", ErrStale, behind, at, pos)
-		case <-woken:
-		case <-t.C:
+		case <-changed:
 		}
+	}
+}
+
+// poll reads every checkpoint each pollInterval for as long as some
+// WaitFor is waiting, then stops.
+func (r *Runner) poll() {
+	names, _ := r.names(nil)
+	t := time.NewTicker(pollInterval)
+	defer t.Stop()
+	for {
+		ctx, cancel := context.WithTimeout(context.Background(), time.Second)
+		cps, err := checkpoints(ctx, r.pool, names)
+		cancel()
+		if err != nil {
+			r.log.Warn("read checkpoints for waiting queries", "err", err)
+		}
+		for n, c := range cps {
+			r.observe(n, c.pos)
+		}
+		<-t.C
+		r.mu.Lock()
+		if r.waiters == 0 {
+			r.polling = false
+			r.mu.Unlock()
+			return
+		}
+		r.mu.Unlock()
 	}
 }
 
