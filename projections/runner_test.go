@@ -28,12 +28,12 @@ func TestRedeliveryAndReplayChangeNothing(t *testing.T) {
 	t.Parallel()
 	e := newEnv(t, true)
 	events := e.appendEvents(120)
-	e.publishAll()
-	r := e.runner(e.config(16), &tally{})
-	stop := e.start(r)
+	e.PublishAll()
+	r := e.Runner(e.Config(16), &tally{})
+	stop := e.Start(r)
 	e.assertComplete()
-	e.waitConsumed("tally")
-	before := e.checkpoint("tally")
+	e.WaitConsumed("tally")
+	before := e.Checkpoint("tally")
 	if before.State != projections.StateLive {
 		t.Fatalf("state %q, want live", before.State)
 	}
@@ -44,19 +44,19 @@ func TestRedeliveryAndReplayChangeNothing(t *testing.T) {
 		if i > 0 {
 			prev = events[i-1].Position
 		}
-		e.publish(ev, prev, uuid.NewString())
+		e.Publish(ev, prev, uuid.NewString())
 	}
-	e.waitConsumed("tally")
+	e.WaitConsumed("tally")
 	stop()
 
 	// A replay from stream sequence 1 through a new consumer.
-	if err := e.js.DeleteConsumer(e.ctx, e.topo.Stream, projections.ConsumerName("tally")); err != nil {
+	if err := e.JS.DeleteConsumer(e.Ctx, e.Topology.Stream, projections.ConsumerName("tally")); err != nil {
 		t.Fatal(err)
 	}
-	e.start(e.runner(e.config(7), &tally{}))
-	e.waitConsumed("tally")
+	e.Start(e.Runner(e.Config(7), &tally{}))
+	e.WaitConsumed("tally")
 	e.assertComplete()
-	if after := e.checkpoint("tally"); after != before {
+	if after := e.Checkpoint("tally"); after != before {
 		t.Fatalf("checkpoint moved on redelivery: %+v, was %+v", after, before)
 	}
 }
@@ -77,11 +77,11 @@ func TestGapsAreFilledFromTheStore(t *testing.T) {
 	// 0, 2 (before 1), 1, 4 (3 never published), 5, 8 (6 and 7 lost),
 	// 7 late, then 11 (9 and 10 lost).
 	for _, i := range []int{0, 2, 1, 4, 5, 8, 7, 11} {
-		e.publish(ev[i], prev(i), "")
+		e.Publish(ev[i], prev(i), "")
 	}
-	e.start(e.runner(e.config(3), &tally{}))
+	e.Start(e.Runner(e.Config(3), &tally{}))
 	e.assertComplete()
-	e.waitConsumed("tally")
+	e.WaitConsumed("tally")
 }
 
 // TestMalformedMessagesAreTerminated: a message without position headers is
@@ -91,24 +91,24 @@ func TestMalformedMessagesAreTerminated(t *testing.T) {
 	t.Parallel()
 	e := newEnv(t, true)
 	ev := e.appendEvents(3)
-	e.publish(ev[0], 0, "")
-	if _, err := e.js.Publish(e.ctx, e.topo.Prefix+".license.issued.license-X", []byte(`{"id":"nope"}`)); err != nil {
+	e.Publish(ev[0], 0, "")
+	if _, err := e.JS.Publish(e.Ctx, e.Topology.Prefix+".license.issued.license-X", []byte(`{"id":"nope"}`)); err != nil {
 		t.Fatal(err)
 	}
-	m := nats.NewMsg(e.topo.Subject(ev[1]))
+	m := nats.NewMsg(e.Topology.Subject(ev[1]))
 	m.Data = []byte(`not json`)
 	m.Header.Set(broker.HeaderPosition, "12abc")
-	if _, err := e.js.PublishMsg(e.ctx, m); err != nil {
+	if _, err := e.JS.PublishMsg(e.Ctx, m); err != nil {
 		t.Fatal(err)
 	}
-	broken := e.topo.Message(ev[1], ev[0].Position, []byte(`{"position": "garbage"`))
-	if _, err := e.js.PublishMsg(e.ctx, broken); err != nil {
+	broken := e.Topology.Message(ev[1], ev[0].Position, []byte(`{"position": "garbage"`))
+	if _, err := e.JS.PublishMsg(e.Ctx, broken); err != nil {
 		t.Fatal(err)
 	}
-	e.publish(ev[2], ev[1].Position, "")
-	e.start(e.runner(e.config(10), &tally{}))
+	e.Publish(ev[2], ev[1].Position, "")
+	e.Start(e.Runner(e.Config(10), &tally{}))
 	e.assertComplete()
-	e.waitConsumed("tally")
+	e.WaitConsumed("tally")
 }
 
 // TestIdleCheckReadsEventsNeverPublished: when JetStream delivers nothing,
@@ -117,10 +117,10 @@ func TestIdleCheckReadsEventsNeverPublished(t *testing.T) {
 	t.Parallel()
 	e := newEnv(t, true)
 	e.appendEvents(25)
-	cfg := e.config(10)
+	cfg := e.Config(10)
 	cfg.IdleCheck = 20 * time.Millisecond
 	cfg.RebuildBatchSize = 7 // several transactions
-	e.start(e.runner(cfg, &tally{}))
+	e.Start(e.Runner(cfg, &tally{}))
 	e.assertComplete()
 }
 
@@ -130,13 +130,13 @@ func TestStopAndRestartLoseNothing(t *testing.T) {
 	t.Parallel()
 	e := newEnv(t, true)
 	for round := 0; round < 4; round++ {
-		stop := e.start(e.runner(e.config(5), &tally{}))
+		stop := e.Start(e.Runner(e.Config(5), &tally{}))
 		e.appendEvents(40)
-		e.publishAll()
+		e.PublishAll()
 		time.Sleep(time.Duration(round) * 5 * time.Millisecond)
 		stop()
 	}
-	e.start(e.runner(e.config(5), &tally{}))
+	e.Start(e.Runner(e.Config(5), &tally{}))
 	e.assertComplete()
 }
 
@@ -147,13 +147,13 @@ func TestSingleActive(t *testing.T) {
 	t.Parallel()
 	e := newEnv(t, true)
 	e.appendEvents(30)
-	e.publishAll()
-	stopA := e.start(e.runner(e.config(4), &tally{}))
-	e.start(e.runner(e.config(4), &tally{}))
+	e.PublishAll()
+	stopA := e.Start(e.Runner(e.Config(4), &tally{}))
+	e.Start(e.Runner(e.Config(4), &tally{}))
 	e.assertComplete()
 	stopA()
 	e.appendEvents(30)
-	e.publishAll()
+	e.PublishAll()
 	e.assertComplete()
 }
 
@@ -165,12 +165,12 @@ func TestRebuildWhileLive(t *testing.T) {
 	t.Parallel()
 	e := newEnv(t, true)
 	e.appendEvents(300)
-	e.publishAll()
+	e.PublishAll()
 	tl := &tally{gate: make(chan struct{}), entered: make(chan struct{})}
-	cfg := e.config(8)
+	cfg := e.Config(8)
 	cfg.RebuildBatchSize = 40
-	r := e.runner(cfg, tl)
-	e.start(r)
+	r := e.Runner(cfg, tl)
+	e.Start(r)
 	e.assertComplete()
 
 	var writing sync.WaitGroup
@@ -180,40 +180,40 @@ func TestRebuildWhileLive(t *testing.T) {
 		defer writing.Done()
 		for !stopWriting.Load() {
 			e.appendEvents(3)
-			e.publishAll()
+			e.PublishAll()
 			time.Sleep(2 * time.Millisecond)
 		}
 	}()
 	rebuilt := make(chan error, 1)
-	go func() { rebuilt <- r.Rebuild(e.ctx, "tally") }()
+	go func() { rebuilt <- r.Rebuild(e.Ctx, "tally") }()
 	<-tl.entered
 
-	st, err := r.Status(e.ctx)
+	st, err := r.Status(e.Ctx)
 	if err != nil {
 		t.Fatal(err)
 	}
 	if st[0].State != projections.StateRebuilding {
 		t.Fatalf("state during rebuild %q", st[0].State)
 	}
-	if err := r.Rebuild(e.ctx, "tally"); !errors.Is(err, projections.ErrRebuildRunning) {
+	if err := r.Rebuild(e.Ctx, "tally"); !errors.Is(err, projections.ErrRebuildRunning) {
 		t.Fatalf("second rebuild: %v", err)
 	}
 	// The live schema keeps moving while the rebuild is held.
-	at := e.checkpoint("tally").Position
-	e.waitCheckpoint("tally", at+1)
+	at := e.Checkpoint("tally").Position
+	e.WaitCheckpoint("tally", at+1)
 	close(tl.gate)
 	if err := <-rebuilt; err != nil {
 		t.Fatal(err)
 	}
-	if s := e.schemas(); !slices.Equal(s, []string{"proj_tally"}) {
+	if s := e.Schemas(); !slices.Equal(s, []string{"proj_tally"}) {
 		t.Fatalf("schemas after rebuild: %v", s)
 	}
 	time.Sleep(30 * time.Millisecond) // live keeps applying on the new schema
 	stopWriting.Store(true)
 	writing.Wait()
-	e.publishAll()
+	e.PublishAll()
 	e.assertComplete()
-	if c := e.checkpoint("tally"); c.State != projections.StateLive {
+	if c := e.Checkpoint("tally"); c.State != projections.StateLive {
 		t.Fatalf("state after rebuild %q", c.State)
 	}
 }
@@ -224,14 +224,14 @@ func TestCancelledRebuildRestoresState(t *testing.T) {
 	t.Parallel()
 	e := newEnv(t, false)
 	e.appendEvents(30)
-	e.all()
-	r := e.runner(e.config(0), &tally{})
-	if err := r.Rebuild(e.ctx, "tally"); err != nil {
+	e.All()
+	r := e.Runner(e.Config(0), &tally{})
+	if err := r.Rebuild(e.Ctx, "tally"); err != nil {
 		t.Fatal(err)
 	}
 	tl := &tally{gate: make(chan struct{}), entered: make(chan struct{})}
-	r = e.runner(e.config(0), tl)
-	ctx, cancel := context.WithCancel(e.ctx)
+	r = e.Runner(e.Config(0), tl)
+	ctx, cancel := context.WithCancel(e.Ctx)
 	done := make(chan error, 1)
 	go func() { done <- r.Rebuild(ctx, "tally") }()
 	<-tl.entered
@@ -239,10 +239,10 @@ func TestCancelledRebuildRestoresState(t *testing.T) {
 	if err := <-done; !errors.Is(err, context.Canceled) {
 		t.Fatalf("cancelled rebuild: %v", err)
 	}
-	if s := e.schemas(); !slices.Equal(s, []string{"proj_tally"}) {
+	if s := e.Schemas(); !slices.Equal(s, []string{"proj_tally"}) {
 		t.Fatalf("schemas after a cancelled rebuild: %v", s)
 	}
-	if c := e.checkpoint("tally"); c.State != projections.StateLive {
+	if c := e.Checkpoint("tally"); c.State != projections.StateLive {
 		t.Fatalf("state after a cancelled rebuild: %q", c.State)
 	}
 	e.assertComplete()
@@ -254,29 +254,29 @@ func TestRebuildWithoutRunner(t *testing.T) {
 	t.Parallel()
 	e := newEnv(t, false)
 	e.appendEvents(95)
-	cfg := e.config(0)
+	cfg := e.Config(0)
 	cfg.RebuildBatchSize = 10
-	r := e.runner(cfg, &tally{})
+	r := e.Runner(cfg, &tally{})
 	// A rebuild reads up to the store's horizon, which transactions of
 	// other tests on the server may hold back: wait until it passed.
-	e.all()
-	if err := r.Rebuild(e.ctx, "tally"); err != nil {
+	e.All()
+	if err := r.Rebuild(e.Ctx, "tally"); err != nil {
 		t.Fatal(err)
 	}
 	e.assertComplete()
 	e.appendEvents(7)
-	e.all()
-	if err := r.Rebuild(e.ctx, "tally"); err != nil {
+	e.All()
+	if err := r.Rebuild(e.Ctx, "tally"); err != nil {
 		t.Fatal(err)
 	}
 	e.assertComplete()
-	if c := e.checkpoint("tally"); c.State != projections.StateLive {
+	if c := e.Checkpoint("tally"); c.State != projections.StateLive {
 		t.Fatalf("state %q", c.State)
 	}
-	if err := r.Rebuild(e.ctx, "nope"); !errors.Is(err, projections.ErrUnknownProjection) {
+	if err := r.Rebuild(e.Ctx, "nope"); !errors.Is(err, projections.ErrUnknownProjection) {
 		t.Fatalf("unknown projection: %v", err)
 	}
-	if err := r.Run(e.ctx); err == nil {
+	if err := r.Run(e.Ctx); err == nil {
 		t.Fatal("Run without NATS succeeded")
 	}
 }
@@ -288,10 +288,10 @@ func TestCrashedRebuildLeavesLiveUsable(t *testing.T) {
 	t.Parallel()
 	e := newEnv(t, true)
 	e.appendEvents(20)
-	e.publishAll()
-	cfg := e.config(5)
-	r := e.runner(cfg, &tally{})
-	stop := e.start(r)
+	e.PublishAll()
+	cfg := e.Config(5)
+	r := e.Runner(cfg, &tally{})
+	stop := e.Start(r)
 	e.assertComplete()
 	stop()
 	for _, sql := range []string{
@@ -299,29 +299,29 @@ func TestCrashedRebuildLeavesLiveUsable(t *testing.T) {
 		`CREATE SCHEMA proj_tally_rebuild`,
 		`CREATE TABLE proj_tally_rebuild.junk (x int)`,
 	} {
-		if _, err := e.pool.Exec(e.ctx, sql); err != nil {
+		if _, err := e.Pool.Exec(e.Ctx, sql); err != nil {
 			t.Fatal(err)
 		}
 	}
-	st, err := r.Status(e.ctx)
+	st, err := r.Status(e.Ctx)
 	if err != nil {
 		t.Fatal(err)
 	}
 	if st[0].State != projections.StateLive {
 		t.Fatalf("status after crashed rebuild: %+v", st[0])
 	}
-	e.start(r)
+	e.Start(r)
 	e.appendEvents(10)
-	e.publishAll()
+	e.PublishAll()
 	e.assertComplete()
-	if c := e.checkpoint("tally"); c.State != projections.StateLive {
+	if c := e.Checkpoint("tally"); c.State != projections.StateLive {
 		t.Fatalf("projector left state %q", c.State)
 	}
-	if err := r.Rebuild(e.ctx, "tally"); err != nil {
+	if err := r.Rebuild(e.Ctx, "tally"); err != nil {
 		t.Fatal(err)
 	}
 	e.assertComplete()
-	if s := e.schemas(); !slices.Equal(s, []string{"proj_tally"}) {
+	if s := e.Schemas(); !slices.Equal(s, []string{"proj_tally"}) {
 		t.Fatalf("schemas after rebuild: %v", s)
 	}
 }
@@ -334,10 +334,10 @@ func TestWaitForAndStatus(t *testing.T) {
 	e := newEnv(t, true)
 	evs := e.appendEvents(40)
 	last := evs[len(evs)-1].Position
-	r := e.runner(e.config(10), &tally{})
+	r := e.Runner(e.Config(10), &tally{})
 
-	e.all() // the store's horizon may lag behind transactions of other tests
-	st, err := r.Status(e.ctx)
+	e.All() // the store's horizon may lag behind transactions of other tests
+	st, err := r.Status(e.Ctx)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -345,40 +345,40 @@ func TestWaitForAndStatus(t *testing.T) {
 		t.Fatalf("status before start: %+v", st)
 	}
 
-	short, cancel := context.WithTimeout(e.ctx, 50*time.Millisecond)
+	short, cancel := context.WithTimeout(e.Ctx, 50*time.Millisecond)
 	defer cancel()
 	if err := r.WaitFor(short, last, "tally"); !errors.Is(err, projections.ErrStale) {
 		t.Fatalf("WaitFor before start: %v", err)
 	}
-	if err := r.WaitFor(e.ctx, last, "other"); !errors.Is(err, projections.ErrUnknownProjection) {
+	if err := r.WaitFor(e.Ctx, last, "other"); !errors.Is(err, projections.ErrUnknownProjection) {
 		t.Fatalf("WaitFor unknown: %v", err)
 	}
 
-	e.start(r)
+	e.Start(r)
 	waited := make(chan error, 1)
 	go func() {
-		ctx, cancel := context.WithTimeout(e.ctx, 5*time.Second)
+		ctx, cancel := context.WithTimeout(e.Ctx, 5*time.Second)
 		defer cancel()
 		waited <- r.WaitFor(ctx, last)
 	}()
-	e.publishAll()
+	e.PublishAll()
 	if err := <-waited; err != nil {
 		t.Fatalf("WaitFor: %v", err)
 	}
-	if cp := e.checkpoint("tally").Position; cp < last {
+	if cp := e.Checkpoint("tally").Position; cp < last {
 		t.Fatalf("WaitFor returned at checkpoint %d < %d", cp, last)
 	}
-	st, err = r.Status(e.ctx)
+	st, err = r.Status(e.Ctx)
 	if err != nil {
 		t.Fatal(err)
 	}
 	if st[0].Position != last || st[0].LagEvents != 0 || st[0].LagSeconds != 0 || st[0].State != projections.StateLive {
 		t.Fatalf("status when caught up: %+v", st[0])
 	}
-	if err := r.WaitFor(e.ctx, last-1); err != nil {
+	if err := r.WaitFor(e.Ctx, last-1); err != nil {
 		t.Fatalf("WaitFor a position passed: %v", err)
 	}
-	short2, cancel2 := context.WithTimeout(e.ctx, 30*time.Millisecond)
+	short2, cancel2 := context.WithTimeout(e.Ctx, 30*time.Millisecond)
 	defer cancel2()
 	if err := r.WaitFor(short2, last+1<<20, "tally"); !errors.Is(err, projections.ErrStale) {
 		t.Fatalf("WaitFor ahead of the store: %v", err)

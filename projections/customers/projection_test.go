@@ -14,6 +14,7 @@ import (
 	"github.com/channeldesk/channeldesk/domain/account"
 	"github.com/channeldesk/channeldesk/eventstore"
 	"github.com/channeldesk/channeldesk/projections/customers"
+	"github.com/channeldesk/channeldesk/projections/projtest"
 )
 
 // history appends a varied history: registrations alone and in appends of
@@ -21,19 +22,19 @@ import (
 // later ones, several renames of one account, and events of other types the
 // projection ignores. It publishes after each round when publish is set.
 func (e *env) history(rounds int, publish bool) {
-	e.t.Helper()
+	e.T.Helper()
 	nextID := func() string { e.seq++; return fmt.Sprintf("%06dHQ", 600000+e.seq) }
 	var renameLater []string
 	for round := 0; round < rounds; round++ {
 		var streams []eventstore.StreamAppend
 		for i := 0; i < 1+round%5*4; i++ {
 			id := nextID()
-			evs := []eventstore.NewEvent{newEvent(registered(id, fmt.Sprintf("Round %d Company %d Ltd", round, i)))}
+			evs := []eventstore.NewEvent{projtest.NewEvent(registered(id, fmt.Sprintf("Round %d Company %d Ltd", round, i)))}
 			switch i % 4 {
 			case 1: // renamed at once, twice
 				evs = append(evs,
-					newEvent(renamedEvent(id, fmt.Sprintf("Round %d Company %d Ltd", round, i), "Early Name "+id)),
-					newEvent(renamedEvent(id, "Early Name "+id, "Final Name "+id)))
+					projtest.NewEvent(renamedEvent(id, fmt.Sprintf("Round %d Company %d Ltd", round, i), "Early Name "+id)),
+					projtest.NewEvent(renamedEvent(id, "Early Name "+id, "Final Name "+id)))
 			case 2:
 				renameLater = append(renameLater, id)
 			}
@@ -42,9 +43,7 @@ func (e *env) history(rounds int, publish bool) {
 		streams = append(streams, eventstore.StreamAppend{StreamID: "order-" + nextID(),
 			Events: []eventstore.NewEvent{{ID: uuid.Must(uuid.NewV7()), Type: "order.submitted", SchemaVersion: 1,
 				Data: json.RawMessage(`{"po":"x"}`), OccurredAt: time.Now()}}})
-		if _, err := e.store.Append(e.ctx, streams, md); err != nil {
-			e.t.Fatal(err)
-		}
+		e.Append(streams...)
 		if round%3 == 2 {
 			for _, id := range renameLater {
 				e.rename(id, "whatever it was", "Later "+id, "Later Still "+id)
@@ -52,7 +51,7 @@ func (e *env) history(rounds int, publish bool) {
 			renameLater = nil
 		}
 		if publish {
-			e.publishAll()
+			e.PublishAll()
 		}
 	}
 }
@@ -64,10 +63,10 @@ func TestLiveAndRebuildGiveTheSameRows(t *testing.T) {
 	t.Parallel()
 	e := newEnv(t, true)
 	live := e.runner(3, 0)
-	stop := e.start(live)
+	stop := e.Start(live)
 	e.history(30, true)
-	last := e.publishAll()
-	if err := live.WaitFor(e.ctx, last, customers.Name); err != nil {
+	last := e.PublishAll()
+	if err := live.WaitFor(e.Ctx, last, customers.Name); err != nil {
 		t.Fatal(err)
 	}
 	stop()
@@ -76,7 +75,7 @@ func TestLiveAndRebuildGiveTheSameRows(t *testing.T) {
 		t.Fatalf("only %d rows", len(want))
 	}
 	for _, batch := range []int{100000, 7} {
-		if err := e.runner(0, batch).Rebuild(e.ctx, customers.Name); err != nil {
+		if err := e.runner(0, batch).Rebuild(e.Ctx, customers.Name); err != nil {
 			t.Fatal(err)
 		}
 		if got := e.dump(); !slices.Equal(got, want) {
@@ -92,7 +91,7 @@ func TestLiveAndRebuildGiveTheSameRows(t *testing.T) {
 	// Spot check an account renamed twice in the append that registered it:
 	// values come from the events, never from the clock.
 	var reg eventstore.Event
-	for _, ev := range e.all() {
+	for _, ev := range e.All() {
 		if ev.Type == "account.registered" && ev.StreamID == "account-600004HQ" {
 			reg = ev
 		}
@@ -100,7 +99,7 @@ func TestLiveAndRebuildGiveTheSameRows(t *testing.T) {
 	var registeredAt, updatedAt time.Time
 	var name string
 	var former []string
-	if err := e.pool.QueryRow(e.ctx, `SELECT registered_at, updated_at, name, former_names
+	if err := e.Pool.QueryRow(e.Ctx, `SELECT registered_at, updated_at, name, former_names
 		FROM proj_customers.customers WHERE account_id = '600004HQ'`).Scan(&registeredAt, &updatedAt, &name, &former); err != nil {
 		t.Fatal(err)
 	}
@@ -119,20 +118,20 @@ func TestRebuildWhileLiveKeepsTheSameRows(t *testing.T) {
 	t.Parallel()
 	e := newEnv(t, true)
 	live := e.runner(4, 0)
-	e.start(live)
+	e.Start(live)
 	e.history(10, true)
 	rebuilt := make(chan error, 1)
-	go func() { rebuilt <- e.runner(0, 25).Rebuild(e.ctx, customers.Name) }()
+	go func() { rebuilt <- e.runner(0, 25).Rebuild(e.Ctx, customers.Name) }()
 	e.history(20, true) // keeps arriving during and after the rebuild
 	if err := <-rebuilt; err != nil {
 		t.Fatal(err)
 	}
 	e.history(5, true)
-	if err := live.WaitFor(e.ctx, e.publishAll(), customers.Name); err != nil {
+	if err := live.WaitFor(e.Ctx, e.PublishAll(), customers.Name); err != nil {
 		t.Fatal(err)
 	}
 	got := e.dump()
-	if err := e.runner(0, 0).Rebuild(e.ctx, customers.Name); err != nil {
+	if err := e.runner(0, 0).Rebuild(e.Ctx, customers.Name); err != nil {
 		t.Fatal(err)
 	}
 	if want := e.dump(); !slices.Equal(got, want) {
@@ -147,13 +146,11 @@ func TestDuplicateRegistrationIsIgnored(t *testing.T) {
 	e := newEnv(t, false)
 	e.register(registered("700001HQ", "First"))
 	// A second stream carrying a registration of the same account ID.
-	if _, err := e.store.Append(e.ctx, []eventstore.StreamAppend{{StreamID: "account-700001HQdup",
-		Events: []eventstore.NewEvent{newEvent(registered("700001HQ", "Second"))}}}, md); err != nil {
-		t.Fatal(err)
-	}
+	e.Append(eventstore.StreamAppend{StreamID: "account-700001HQdup",
+		Events: []eventstore.NewEvent{projtest.NewEvent(registered("700001HQ", "Second"))}})
 	e.register(registered("700002HQ", "Other"))
 	e.build()
-	c, err := customers.Get(e.ctx, e.pool, staff, "700001HQ")
+	c, err := customers.Get(e.Ctx, e.Pool, staff, "700001HQ")
 	if err != nil || c.Name != "First" {
 		t.Fatalf("%+v %v", c, err)
 	}
@@ -184,11 +181,9 @@ func TestRebuildThroughput(t *testing.T) {
 		for i := start; i < min(start+5000, renames); i++ {
 			r := regs[i*3%accounts]
 			streams = append(streams, eventstore.StreamAppend{StreamID: "account-" + r.AccountID, ExpectedVersion: 1,
-				Events: []eventstore.NewEvent{newEvent(renamedEvent(r.AccountID, r.Name, "Renamed "+r.Name))}})
+				Events: []eventstore.NewEvent{projtest.NewEvent(renamedEvent(r.AccountID, r.Name, "Renamed "+r.Name))}})
 		}
-		if _, err := e.store.Append(e.ctx, streams, md); err != nil {
-			t.Fatal(err)
-		}
+		e.Append(streams...)
 	}
 	others := total - accounts - renames
 	for start := 0; start < others; start += 5000 {
@@ -198,18 +193,16 @@ func TestRebuildThroughput(t *testing.T) {
 				Events: []eventstore.NewEvent{{ID: uuid.Must(uuid.NewV7()), Type: "license.issued", SchemaVersion: 1,
 					Data: json.RawMessage(`{"quantity":10}`), OccurredAt: time.Now()}}})
 		}
-		if _, err := e.store.Append(e.ctx, streams, md); err != nil {
-			t.Fatal(err)
-		}
+		e.Append(streams...)
 	}
-	all := e.all()
+	all := e.All()
 	started := time.Now()
-	if err := e.runner(0, 0).Rebuild(e.ctx, customers.Name); err != nil {
+	if err := e.runner(0, 0).Rebuild(e.Ctx, customers.Name); err != nil {
 		t.Fatal(err)
 	}
 	took := time.Since(started)
 	var n, renamed int
-	if err := e.pool.QueryRow(e.ctx, `SELECT count(*), count(*) FILTER (WHERE cardinality(former_names) > 0)
+	if err := e.Pool.QueryRow(e.Ctx, `SELECT count(*), count(*) FILTER (WHERE cardinality(former_names) > 0)
 		FROM proj_customers.customers`).Scan(&n, &renamed); err != nil {
 		t.Fatal(err)
 	}

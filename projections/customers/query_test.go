@@ -107,7 +107,7 @@ func TestFormerNamesAreSearchable(t *testing.T) {
 		// ordered by the current folded name: "fabrikam foods" < "northwind traders"
 		t.Fatalf("fabrikam: %v", got)
 	}
-	c, err := customers.Get(e.ctx, e.pool, staff, "200002HQ")
+	c, err := customers.Get(e.Ctx, e.Pool, staff, "200002HQ")
 	if err != nil || c.Renamed || len(c.FormerNames) != 0 {
 		t.Fatalf("unrenamed company: %+v %v", c, err)
 	}
@@ -131,17 +131,17 @@ func TestPagingVisitsEveryRowOnce(t *testing.T) {
 	e.build()
 	for i, r := range regs {
 		if i%3 == 0 {
-			e.exec(`INSERT INTO proj_customers.relationships VALUES ($1, 'P1', 'partner', 'reseller', 1)`, r.AccountID)
+			e.Exec(`INSERT INTO proj_customers.relationships VALUES ($1, 'P1', 'partner', 'reseller', 1)`, r.AccountID)
 		}
 		if i%6 == 0 {
-			e.exec(`INSERT INTO proj_customers.relationships VALUES ($1, 'P1', 'partner', 'distributor', 1)`, r.AccountID)
+			e.Exec(`INSERT INTO proj_customers.relationships VALUES ($1, 'P1', 'partner', 'distributor', 1)`, r.AccountID)
 		}
 	}
-	full, next, err := customers.List(e.ctx, e.pool, staff, customers.Filter{Limit: 500})
+	full, next, err := customers.List(e.Ctx, e.Pool, staff, customers.Filter{Limit: 500})
 	if err != nil || next != "" || len(full) != 137 {
 		t.Fatalf("one page: %d items, next %q, %v", len(full), next, err)
 	}
-	fullP, _, err := customers.List(e.ctx, e.pool, partner("P1"), customers.Filter{Limit: 500})
+	fullP, _, err := customers.List(e.Ctx, e.Pool, partner("P1"), customers.Filter{Limit: 500})
 	if err != nil || len(fullP) != 46+23 {
 		t.Fatalf("partner, one page: %d items, %v", len(fullP), err)
 	}
@@ -166,7 +166,7 @@ func TestPagingVisitsEveryRowOnce(t *testing.T) {
 		t.Fatalf("filtered paging: %v, want %v", ids(got), ids(want))
 	}
 	// Default page size.
-	page, next, err := customers.List(e.ctx, e.pool, staff, customers.Filter{})
+	page, next, err := customers.List(e.Ctx, e.Pool, staff, customers.Filter{})
 	if err != nil || len(page) != customers.DefaultLimit || next == "" {
 		t.Fatalf("default page: %d items, next %q, %v", len(page), next, err)
 	}
@@ -179,13 +179,13 @@ func TestBadPageRequests(t *testing.T) {
 	e := newEnv(t, false)
 	e.register(registered("400001HQ", "Alpha"), registered("400002HQ", "Beta"))
 	e.build()
-	e.exec(`INSERT INTO proj_customers.relationships VALUES ('400001HQ', 'P1', 'partner', 'reseller', 1),
+	e.Exec(`INSERT INTO proj_customers.relationships VALUES ('400001HQ', 'P1', 'partner', 'reseller', 1),
 		('400002HQ', 'P1', 'partner', 'reseller', 1)`)
-	_, staffNext, err := customers.List(e.ctx, e.pool, staff, customers.Filter{Limit: 1})
+	_, staffNext, err := customers.List(e.Ctx, e.Pool, staff, customers.Filter{Limit: 1})
 	if err != nil || staffNext == "" {
 		t.Fatal(staffNext, err)
 	}
-	_, partnerNext, err := customers.List(e.ctx, e.pool, partner("P1"), customers.Filter{Limit: 1})
+	_, partnerNext, err := customers.List(e.Ctx, e.Pool, partner("P1"), customers.Filter{Limit: 1})
 	if err != nil || partnerNext == "" {
 		t.Fatal(partnerNext, err)
 	}
@@ -212,16 +212,16 @@ func TestBadPageRequests(t *testing.T) {
 		if c.partner {
 			v = partner("P1")
 		}
-		if _, _, err := customers.List(e.ctx, e.pool, v, customers.Filter{Cursor: c.cursor}); !errors.Is(err, customers.ErrBadCursor) {
+		if _, _, err := customers.List(e.Ctx, e.Pool, v, customers.Filter{Cursor: c.cursor}); !errors.Is(err, customers.ErrBadCursor) {
 			t.Errorf("%s: got %v, want ErrBadCursor", c.name, err)
 		}
 	}
 	for _, limit := range []int{-1, customers.MaxLimit + 1} {
-		if _, _, err := customers.List(e.ctx, e.pool, staff, customers.Filter{Limit: limit}); !errors.Is(err, customers.ErrBadLimit) {
+		if _, _, err := customers.List(e.Ctx, e.Pool, staff, customers.Filter{Limit: limit}); !errors.Is(err, customers.ErrBadLimit) {
 			t.Errorf("limit %d: got %v, want ErrBadLimit", limit, err)
 		}
 	}
-	if _, _, err := customers.List(e.ctx, e.pool, staff, customers.Filter{Limit: customers.MaxLimit, Cursor: staffNext}); err != nil {
+	if _, _, err := customers.List(e.Ctx, e.Pool, staff, customers.Filter{Limit: customers.MaxLimit, Cursor: staffNext}); err != nil {
 		t.Errorf("limit %d with a good cursor: %v", customers.MaxLimit, err)
 	}
 }
@@ -236,13 +236,13 @@ func TestVisibility(t *testing.T) {
 	e.register(registered("500001HQ", "Alpha"), registered("500002HQ", "Beta"),
 		registered("500003HQ", "Gamma"), registered("500004HQ", "Delta"))
 	e.build()
-	e.exec(`INSERT INTO proj_customers.relationships VALUES
+	e.Exec(`INSERT INTO proj_customers.relationships VALUES
 		('500001HQ', 'P1', 'partner', 'reseller', 1),
 		('500001HQ', 'P1', 'partner', 'distributor', 1),
 		('500002HQ', 'P1', 'partner', 'renewal_partner', 1),
 		('500003HQ', 'P2', 'partner', 'reseller', 1)`)
-	e.exec(`UPDATE proj_customers.customers SET tags = '{vip}' WHERE account_id IN ('500002HQ', '500003HQ')`)
-	e.exec(`UPDATE proj_customers.customers SET status = 'merged', merged_into = '500001HQ' WHERE account_id = '500004HQ'`)
+	e.Exec(`UPDATE proj_customers.customers SET tags = '{vip}' WHERE account_id IN ('500002HQ', '500003HQ')`)
+	e.Exec(`UPDATE proj_customers.customers SET status = 'merged', merged_into = '500001HQ' WHERE account_id = '500004HQ'`)
 
 	list := []struct {
 		name string
@@ -267,7 +267,7 @@ func TestVisibility(t *testing.T) {
 	}
 	for _, c := range list {
 		v := viewerFor(c.who)
-		got, _, err := customers.List(e.ctx, e.pool, v, c.f)
+		got, _, err := customers.List(e.Ctx, e.Pool, v, c.f)
 		if err != nil {
 			t.Fatalf("%s: %v", c.name, err)
 		}
@@ -294,7 +294,7 @@ func TestVisibility(t *testing.T) {
 		{"P3", "500001HQ", false, ""},
 	}
 	for _, g := range gets {
-		c, err := customers.Get(e.ctx, e.pool, viewerFor(g.who), g.id)
+		c, err := customers.Get(e.Ctx, e.Pool, viewerFor(g.who), g.id)
 		if !g.ok {
 			if !errors.Is(err, customers.ErrNotFound) {
 				t.Errorf("%s gets %s: got %+v %v, want ErrNotFound", g.who, g.id, c, err)
@@ -306,7 +306,7 @@ func TestVisibility(t *testing.T) {
 		}
 	}
 	// A merged account is not listed but Get answers with where it went.
-	m, err := customers.Get(e.ctx, e.pool, staff, "500004HQ")
+	m, err := customers.Get(e.Ctx, e.Pool, staff, "500004HQ")
 	if err != nil || m.Status != "merged" || m.MergedInto != "500001HQ" {
 		t.Fatalf("merged: %+v %v", m, err)
 	}
