@@ -1,122 +1,32 @@
 package account_test
 
 import (
-	"errors"
 	"reflect"
-	"sort"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/channeldesk/channeldesk/domain"
 	"github.com/channeldesk/channeldesk/domain/account"
+	"github.com/channeldesk/channeldesk/domain/domaintest"
 )
 
-// then is the expected outcome of a scenario: either exactly events, or an
-// error matching err. For domain.ErrRuleViolation, rule is the RuleError's
-// identifier; for domain.ErrValidation, fields is exactly the set of fields
-// the ValidationError complains about.
-type then struct {
-	events []domain.Event
-	err    error
-	rule   string
-	fields []string
-}
+type scenario = domaintest.Scenario[account.State, account.Command]
 
-// scenario is one Given / When / Then case. adjust, when set, edits the
-// folded state before the decision: it stands in for events that do not
-// exist yet (AddContact, SetContactAccess, MergeAccounts).
-type scenario struct {
-	name   string
-	given  []domain.Event
-	adjust func(*account.State)
-	when   account.Command
-	then   then
-}
+var aggregate = domaintest.Aggregate[account.State, account.Command]{Evolve: account.Evolve, Decide: account.Decide}
 
 // fold builds the state a scenario starts from.
 func fold(given []domain.Event, adjust func(*account.State)) account.State {
-	var s account.State
-	for _, e := range given {
-		s = account.Evolve(s, e)
-	}
-	if adjust != nil {
-		adjust(&s)
-	}
-	return s
+	return domaintest.Fold(aggregate, given, adjust)
 }
 
-// run decides sc.when against the Given state and checks the outcome. It
-// decides twice, on two states built the same way, and requires the same
-// answer: Decide is pure. It also requires that Decide left its input state
-// as it found it.
-func run(t *testing.T, sc scenario) {
-	t.Helper()
-	s := fold(sc.given, sc.adjust)
-	got, err := account.Decide(s, sc.when)
+var (
+	events  = domaintest.Events
+	rule    = domaintest.Rule
+	invalid = domaintest.Invalid
+	fails   = domaintest.Fails
+)
 
-	if again, err2 := account.Decide(fold(sc.given, sc.adjust), sc.when); !reflect.DeepEqual(got, again) || !reflect.DeepEqual(err, err2) {
-		t.Errorf("Decide is not pure: first (%#v, %v), then (%#v, %v)", got, err, again, err2)
-	}
-	if !reflect.DeepEqual(s, fold(sc.given, sc.adjust)) {
-		t.Errorf("Decide changed its input state: %#v", s)
-	}
-
-	want := sc.then
-	if want.err == nil {
-		if err != nil {
-			t.Fatalf("want events %#v, got error %v", want.events, err)
-		}
-		if !reflect.DeepEqual(got, want.events) {
-			t.Fatalf("events:\n got %#v\nwant %#v", got, want.events)
-		}
-		return
-	}
-	if err == nil {
-		t.Fatalf("want error %v, got events %#v", want.err, got)
-	}
-	if got != nil {
-		t.Errorf("refused command also returned events %#v", got)
-	}
-	if !errors.Is(err, want.err) {
-		t.Fatalf("error %v (%T) does not match %v", err, err, want.err)
-	}
-	switch want.err {
-	case domain.ErrRuleViolation:
-		var re *domain.RuleError
-		if !errors.As(err, &re) {
-			t.Fatalf("error %v is not a *domain.RuleError", err)
-		}
-		if re.Rule != want.rule {
-			t.Errorf("rule %q (%s), want %q", re.Rule, re.Detail, want.rule)
-		}
-	case domain.ErrValidation:
-		var ve *domain.ValidationError
-		if !errors.As(err, &ve) {
-			t.Fatalf("error %v is not a *domain.ValidationError", err)
-		}
-		var fields []string
-		for _, p := range ve.Problems {
-			fields = append(fields, p.Field)
-		}
-		sort.Strings(fields)
-		wantFields := append([]string(nil), want.fields...)
-		sort.Strings(wantFields)
-		if !reflect.DeepEqual(fields, wantFields) {
-			t.Errorf("problems with %q, want %q (%v)", fields, wantFields, err)
-		}
-	case domain.ErrForbidden:
-		var fe *domain.ForbiddenError
-		if !errors.As(err, &fe) {
-			t.Fatalf("error %v is not a *domain.ForbiddenError", err)
-		}
-	}
-}
-
-func events(es ...domain.Event) then { return then{events: es} }
-func rule(r string) then             { return then{err: domain.ErrRuleViolation, rule: r} }
-func invalid(fields ...string) then  { return then{err: domain.ErrValidation, fields: fields} }
-func fails(sentinel error) then      { return then{err: sentinel} }
 func staff(id string, roles ...domain.Role) domain.Principal {
 	return domain.Principal{ID: "staff:" + id, Kind: domain.KindStaff, Roles: roles}
 }
@@ -205,11 +115,11 @@ func renaming(edit func(*account.RenameCompany)) account.RenameCompany {
 func renameAccepted(name, newName string, adjust func(*account.State), edit func(*account.RenameCompany)) scenario {
 	c := renaming(edit)
 	return scenario{
-		name:   name,
-		given:  acme(),
-		adjust: adjust,
-		when:   c,
-		then:   events(account.CompanyRenamed{AccountID: acmeID, OldName: acmeName, NewName: newName, Evidence: c.Evidence}),
+		Name:   name,
+		Given:  acme(),
+		Adjust: adjust,
+		When:   c,
+		Then:   events(account.CompanyRenamed{AccountID: acmeID, OldName: acmeName, NewName: newName, Evidence: c.Evidence}),
 	}
 }
 
@@ -224,9 +134,9 @@ func withContact(id, access string, roles ...string) func(*account.State) {
 func TestRegisterAccount(t *testing.T) {
 	regionCase := func(country, region string) scenario {
 		return scenario{
-			name: "RegisterAccount/region: " + country + " is " + region,
-			when: registration(func(c *account.RegisterAccount) { c.Address = account.Address{Country: country} }),
-			then: events(account.AccountRegistered{
+			Name: "RegisterAccount/region: " + country + " is " + region,
+			When: registration(func(c *account.RegisterAccount) { c.Address = account.Address{Country: country} }),
+			Then: events(account.AccountRegistered{
 				AccountID: acmeID, Name: acmeName, PrimaryDomain: acmeDomain,
 				Address: account.Address{Country: country}, Region: region, VATNumber: "GB123456789",
 			}),
@@ -236,23 +146,23 @@ func TestRegisterAccount(t *testing.T) {
 		return func(c *account.RegisterAccount) { c.By = p }
 	}
 	badField := func(rule, field string, edit func(*account.RegisterAccount)) scenario {
-		return scenario{name: "RegisterAccount/" + rule, when: registration(edit), then: invalid(field)}
+		return scenario{Name: "RegisterAccount/" + rule, When: registration(edit), Then: invalid(field)}
 	}
 	cases := []scenario{
 		{
-			name: "RegisterAccount/happy path: an admin registers an account with every field",
-			when: registration(nil),
-			then: events(registered()),
+			Name: "RegisterAccount/happy path: an admin registers an account with every field",
+			When: registration(nil),
+			Then: events(registered()),
 		},
 		{
-			name: "RegisterAccount/who: support staff may register",
-			when: registration(by(support)),
-			then: events(registered()),
+			Name: "RegisterAccount/who: support staff may register",
+			When: registration(by(support)),
+			Then: events(registered()),
 		},
 		{
-			name: "RegisterAccount/who: staff holding admin among other roles may register",
-			when: registration(by(staff("ann", domain.RoleAuditor, domain.RoleAdmin))),
-			then: events(registered()),
+			Name: "RegisterAccount/who: staff holding admin among other roles may register",
+			When: registration(by(staff("ann", domain.RoleAuditor, domain.RoleAdmin))),
+			Then: events(registered()),
 		},
 		regionCase("US", "AMER"),
 		regionCase("BR", "AMER"),
@@ -261,58 +171,58 @@ func TestRegisterAccount(t *testing.T) {
 		regionCase("JP", "APAC"),
 		regionCase("AU", "APAC"),
 		{
-			name: "RegisterAccount/VAT number is optional and omitted when empty",
-			when: registration(func(c *account.RegisterAccount) { c.VATNumber = "" }),
-			then: events(func() account.AccountRegistered { e := registered(); e.VATNumber = ""; return e }()),
+			Name: "RegisterAccount/VAT number is optional and omitted when empty",
+			When: registration(func(c *account.RegisterAccount) { c.VATNumber = "" }),
+			Then: events(func() account.AccountRegistered { e := registered(); e.VATNumber = ""; return e }()),
 		},
 		{
-			name: "RegisterAccount/state and city are optional",
-			when: registration(func(c *account.RegisterAccount) { c.Address.State, c.Address.City = "", "" }),
-			then: events(func() account.AccountRegistered {
+			Name: "RegisterAccount/state and city are optional",
+			When: registration(func(c *account.RegisterAccount) { c.Address.State, c.Address.City = "", "" }),
+			Then: events(func() account.AccountRegistered {
 				e := registered()
 				e.Address.State, e.Address.City = "", ""
 				return e
 			}()),
 		},
 		{
-			name: "RegisterAccount/name, state and city are recorded without surrounding white space",
-			when: registration(func(c *account.RegisterAccount) {
+			Name: "RegisterAccount/name, state and city are recorded without surrounding white space",
+			When: registration(func(c *account.RegisterAccount) {
 				c.Name, c.Address.State, c.Address.City = "  ACME Ltd. ", " England ", "London  "
 			}),
-			then: events(registered()),
+			Then: events(registered()),
 		},
 		{
-			name: "RegisterAccount/name length: exactly 200 characters (not bytes) is accepted",
-			when: registration(func(c *account.RegisterAccount) { c.Name = strings.Repeat("é", account.MaxNameLen) }),
-			then: events(func() account.AccountRegistered {
+			Name: "RegisterAccount/name length: exactly 200 characters (not bytes) is accepted",
+			When: registration(func(c *account.RegisterAccount) { c.Name = strings.Repeat("é", account.MaxNameLen) }),
+			Then: events(func() account.AccountRegistered {
 				e := registered()
 				e.Name = strings.Repeat("é", account.MaxNameLen)
 				return e
 			}()),
 		},
 		{
-			name: "RegisterAccount/VAT format: capitals, digits, spaces, dots and hyphens are accepted",
-			when: registration(func(c *account.RegisterAccount) { c.VATNumber = "DE 123.456-78" }),
-			then: events(func() account.AccountRegistered { e := registered(); e.VATNumber = "DE 123.456-78"; return e }()),
+			Name: "RegisterAccount/VAT format: capitals, digits, spaces, dots and hyphens are accepted",
+			When: registration(func(c *account.RegisterAccount) { c.VATNumber = "DE 123.456-78" }),
+			Then: events(func() account.AccountRegistered { e := registered(); e.VATNumber = "DE 123.456-78"; return e }()),
 		},
 
 		// Who may register: admin or support staff only.
-		{name: "RegisterAccount/who: an auditor may not register", when: registration(by(auditor)), then: fails(domain.ErrForbidden)},
-		{name: "RegisterAccount/who: compliance may not register", when: registration(by(compliance)), then: fails(domain.ErrForbidden)},
-		{name: "RegisterAccount/who: an integration may not register", when: registration(by(integration)), then: fails(domain.ErrForbidden)},
-		{name: "RegisterAccount/who: staff without roles may not register", when: registration(by(noRoles)), then: fails(domain.ErrForbidden)},
-		{name: "RegisterAccount/who: a partner may not register", when: registration(by(partner)), then: fails(domain.ErrForbidden)},
-		{name: "RegisterAccount/who: a customer contact may not register", when: registration(by(customer(acmeID, "C-1"))), then: fails(domain.ErrForbidden)},
+		{Name: "RegisterAccount/who: an auditor may not register", When: registration(by(auditor)), Then: fails(domain.ErrForbidden)},
+		{Name: "RegisterAccount/who: compliance may not register", When: registration(by(compliance)), Then: fails(domain.ErrForbidden)},
+		{Name: "RegisterAccount/who: an integration may not register", When: registration(by(integration)), Then: fails(domain.ErrForbidden)},
+		{Name: "RegisterAccount/who: staff without roles may not register", When: registration(by(noRoles)), Then: fails(domain.ErrForbidden)},
+		{Name: "RegisterAccount/who: a partner may not register", When: registration(by(partner)), Then: fails(domain.ErrForbidden)},
+		{Name: "RegisterAccount/who: a customer contact may not register", When: registration(by(customer(acmeID, "C-1"))), Then: fails(domain.ErrForbidden)},
 		{
-			name: "RegisterAccount/who: staff roles on a customer principal count for nothing",
-			when: registration(by(domain.Principal{ID: "customer:x", Kind: domain.KindCustomer, Roles: []domain.Role{domain.RoleAdmin}})),
-			then: fails(domain.ErrForbidden),
+			Name: "RegisterAccount/who: staff roles on a customer principal count for nothing",
+			When: registration(by(domain.Principal{ID: "customer:x", Kind: domain.KindCustomer, Roles: []domain.Role{domain.RoleAdmin}})),
+			Then: fails(domain.ErrForbidden),
 		},
-		{name: "RegisterAccount/who: the zero principal may not register", when: registration(by(domain.Principal{})), then: fails(domain.ErrForbidden)},
+		{Name: "RegisterAccount/who: the zero principal may not register", When: registration(by(domain.Principal{})), Then: fails(domain.ErrForbidden)},
 		{
-			name: "RegisterAccount/who: checked before validation, so the refused learn nothing",
-			when: registration(func(c *account.RegisterAccount) { c.By, c.AccountID = partner, "bad" }),
-			then: fails(domain.ErrForbidden),
+			Name: "RegisterAccount/who: checked before validation, so the refused learn nothing",
+			When: registration(func(c *account.RegisterAccount) { c.By, c.AccountID = partner, "bad" }),
+			Then: fails(domain.ErrForbidden),
 		},
 
 		// Account ID: six digits and two capital letters.
@@ -328,14 +238,14 @@ func TestRegisterAccount(t *testing.T) {
 		badField("account ID form: non-ASCII digits", "account_id", func(c *account.RegisterAccount) { c.AccountID = "١٢٣٤٥٦HQ" }),
 
 		// Name.
-		badField("name: required", "name", func(c *account.RegisterAccount) { c.Name = "" }),
-		badField("name: white space only", "name", func(c *account.RegisterAccount) { c.Name = " \t " }),
-		badField("name: at most 200 characters", "name", func(c *account.RegisterAccount) { c.Name = strings.Repeat("a", account.MaxNameLen+1) }),
-		badField("name: no control characters (NUL)", "name", func(c *account.RegisterAccount) { c.Name = "ACME\x00Ltd" }),
-		badField("name: no control characters (tab inside)", "name", func(c *account.RegisterAccount) { c.Name = "ACME\tLtd" }),
-		badField("name: no control characters (C1)", "name", func(c *account.RegisterAccount) { c.Name = "ACME\u0085Ltd" }),
-		badField("name: valid UTF-8", "name", func(c *account.RegisterAccount) { c.Name = "ACME \xff Ltd" }),
-		badField("name: must contain letters or digits", "name", func(c *account.RegisterAccount) { c.Name = "-- ... --" }),
+		badField("Name: required", "name", func(c *account.RegisterAccount) { c.Name = "" }),
+		badField("Name: white space only", "name", func(c *account.RegisterAccount) { c.Name = " \t " }),
+		badField("Name: at most 200 characters", "name", func(c *account.RegisterAccount) { c.Name = strings.Repeat("a", account.MaxNameLen+1) }),
+		badField("Name: no control characters (NUL)", "name", func(c *account.RegisterAccount) { c.Name = "ACME\x00Ltd" }),
+		badField("Name: no control characters (tab inside)", "name", func(c *account.RegisterAccount) { c.Name = "ACME\tLtd" }),
+		badField("Name: no control characters (C1)", "name", func(c *account.RegisterAccount) { c.Name = "ACME\u0085Ltd" }),
+		badField("Name: valid UTF-8", "name", func(c *account.RegisterAccount) { c.Name = "ACME \xff Ltd" }),
+		badField("Name: must contain letters or digits", "name", func(c *account.RegisterAccount) { c.Name = "-- ... --" }),
 
 		// Primary domain.
 		badField("domain: required", "primary_domain", func(c *account.RegisterAccount) { c.PrimaryDomain = "" }),
@@ -376,27 +286,27 @@ func TestRegisterAccount(t *testing.T) {
 		badField("VAT format: no leading space", "vat_number", func(c *account.RegisterAccount) { c.VATNumber = " GB123456789" }),
 
 		{
-			name: "RegisterAccount/validation: every problem is reported at once",
-			when: account.RegisterAccount{
+			Name: "RegisterAccount/validation: every problem is reported at once",
+			When: account.RegisterAccount{
 				AccountID: "x", Name: "", PrimaryDomain: "ACME",
 				Address:   account.Address{Country: "ZZ", State: strings.Repeat("s", 101), City: "\x00"},
 				VATNumber: "vat", By: admin, At: at,
 			},
-			then: invalid("account_id", "name", "primary_domain", "address.country", "address.state", "address.city", "vat_number"),
+			Then: invalid("account_id", "name", "primary_domain", "address.country", "address.state", "address.city", "vat_number"),
 		},
 
 		// Existing IDs.
 		{
-			name:  "RegisterAccount/duplicate: an existing account ID is refused",
-			given: acme(),
-			when:  registration(func(c *account.RegisterAccount) { c.Name, c.PrimaryDomain = "Other Co", "other.example" }),
-			then:  fails(domain.ErrDuplicate),
+			Name:  "RegisterAccount/duplicate: an existing account ID is refused",
+			Given: acme(),
+			When:  registration(func(c *account.RegisterAccount) { c.Name, c.PrimaryDomain = "Other Co", "other.example" }),
+			Then:  fails(domain.ErrDuplicate),
 		},
 		{
-			name:  "RegisterAccount/duplicate: a renamed account's ID is still taken",
-			given: append(acme(), account.CompanyRenamed{AccountID: acmeID, OldName: acmeName, NewName: "Globex Ltd", Evidence: evidence()}),
-			when:  registration(nil),
-			then:  fails(domain.ErrDuplicate),
+			Name:  "RegisterAccount/duplicate: a renamed account's ID is still taken",
+			Given: append(acme(), account.CompanyRenamed{AccountID: acmeID, OldName: acmeName, NewName: "Globex Ltd", Evidence: evidence()}),
+			When:  registration(nil),
+			Then:  fails(domain.ErrDuplicate),
 		},
 	}
 	runAll(t, cases)
@@ -407,13 +317,13 @@ func TestRenameCompany(t *testing.T) {
 		return func(c *account.RenameCompany) { c.By = p }
 	}
 	refused := func(name string, p domain.Principal, adjust func(*account.State)) scenario {
-		return scenario{name: "RenameCompany/who: " + name, given: acme(), adjust: adjust, when: renaming(by(p)), then: fails(domain.ErrForbidden)}
+		return scenario{Name: "RenameCompany/who: " + name, Given: acme(), Adjust: adjust, When: renaming(by(p)), Then: fails(domain.ErrForbidden)}
 	}
 	invalidRename := func(name string, edit func(*account.RenameCompany), fields ...string) scenario {
-		return scenario{name: "RenameCompany/" + name, given: acme(), when: renaming(edit), then: invalid(fields...)}
+		return scenario{Name: "RenameCompany/" + name, Given: acme(), When: renaming(edit), Then: invalid(fields...)}
 	}
 	ruled := func(name, r string, edit func(*account.RenameCompany)) scenario {
-		return scenario{name: "RenameCompany/" + name, given: acme(), when: renaming(edit), then: rule(r)}
+		return scenario{Name: "RenameCompany/" + name, Given: acme(), When: renaming(edit), Then: rule(r)}
 	}
 	ann := customer(acmeID, "C-1")
 
@@ -458,11 +368,11 @@ func TestRenameCompany(t *testing.T) {
 		ruled("evidence: email from a domain that merely starts with the company's domain is refused", "rename.email_from_company_domain",
 			func(c *account.RenameCompany) { c.Evidence.EmailConfirmation.From = "cfo@acme.example.attacker.test" }),
 		{
-			name:   "RenameCompany/evidence: email from the parent of the company's domain is refused",
-			given:  acme(),
-			adjust: func(s *account.State) { s.PrimaryDomain = "uk.acme.example" },
-			when:   renaming(nil), // from cfo@acme.example
-			then:   rule("rename.email_from_company_domain"),
+			Name:   "RenameCompany/evidence: email from the parent of the company's domain is refused",
+			Given:  acme(),
+			Adjust: func(s *account.State) { s.PrimaryDomain = "uk.acme.example" },
+			When:   renaming(nil), // from cfo@acme.example
+			Then:   rule("rename.email_from_company_domain"),
 		},
 
 		// Evidence: the document.
@@ -502,57 +412,57 @@ func TestRenameCompany(t *testing.T) {
 				c.Evidence.Document.OldName, c.Evidence.Document.NewName = "Globex Ltd", "ACME Ltd."
 			}),
 		{
-			name:  "RenameCompany/evidence: document must name the current name, not a former one",
-			given: append(acme(), account.CompanyRenamed{AccountID: acmeID, OldName: acmeName, NewName: "Globex Ltd", Evidence: evidence()}),
-			when: renaming(func(c *account.RenameCompany) {
+			Name:  "RenameCompany/evidence: document must name the current name, not a former one",
+			Given: append(acme(), account.CompanyRenamed{AccountID: acmeID, OldName: acmeName, NewName: "Globex Ltd", Evidence: evidence()}),
+			When: renaming(func(c *account.RenameCompany) {
 				c.NewName = "Initech"
 				c.Evidence.Document.OldName, c.Evidence.Document.NewName = acmeName, "Initech"
 			}),
-			then: rule("rename.document_names_both"),
+			Then: rule("rename.document_names_both"),
 		},
 
 		// New name.
-		invalidRename("new name: required", func(c *account.RenameCompany) { c.NewName = "" }, "new_name"),
-		invalidRename("new name: at most 200 characters",
+		invalidRename("new Name: required", func(c *account.RenameCompany) { c.NewName = "" }, "new_name"),
+		invalidRename("new Name: at most 200 characters",
 			func(c *account.RenameCompany) { c.NewName = strings.Repeat("n", account.MaxNameLen+1) }, "new_name"),
-		invalidRename("new name: no control characters", func(c *account.RenameCompany) { c.NewName = "Glo\x7fbex" }, "new_name"),
-		invalidRename("new name: valid UTF-8", func(c *account.RenameCompany) { c.NewName = "Glo\xfebex" }, "new_name"),
-		invalidRename("new name: must contain letters or digits", func(c *account.RenameCompany) { c.NewName = "&&&" }, "new_name"),
-		ruled("same name: renaming to the current name is refused", "rename.same_name",
+		invalidRename("new Name: no control characters", func(c *account.RenameCompany) { c.NewName = "Glo\x7fbex" }, "new_name"),
+		invalidRename("new Name: valid UTF-8", func(c *account.RenameCompany) { c.NewName = "Glo\xfebex" }, "new_name"),
+		invalidRename("new Name: must contain letters or digits", func(c *account.RenameCompany) { c.NewName = "&&&" }, "new_name"),
+		ruled("same Name: renaming to the current name is refused", "rename.same_name",
 			func(c *account.RenameCompany) { c.NewName, c.Evidence.Document.NewName = acmeName, acmeName }),
-		ruled("same name: a change of case, spacing or punctuation alone is not a rename", "rename.same_name",
+		ruled("same Name: a change of case, spacing or punctuation alone is not a rename", "rename.same_name",
 			func(c *account.RenameCompany) { c.NewName, c.Evidence.Document.NewName = "acme  LTD", "acme  LTD" }),
-		renameAccepted("RenameCompany/same name: a change of legal form is a rename", "ACME Limited", nil,
+		renameAccepted("RenameCompany/same Name: a change of legal form is a rename", "ACME Limited", nil,
 			func(c *account.RenameCompany) {
 				c.NewName, c.Evidence.Document.NewName = "ACME Limited", "ACME Limited"
 			}),
 		{
-			name:  "RenameCompany/same name: renaming back to a former name is allowed",
-			given: append(acme(), account.CompanyRenamed{AccountID: acmeID, OldName: acmeName, NewName: "Globex Ltd", Evidence: evidence()}),
-			when: renaming(func(c *account.RenameCompany) {
+			Name:  "RenameCompany/same Name: renaming back to a former name is allowed",
+			Given: append(acme(), account.CompanyRenamed{AccountID: acmeID, OldName: acmeName, NewName: "Globex Ltd", Evidence: evidence()}),
+			When: renaming(func(c *account.RenameCompany) {
 				c.NewName = acmeName
 				c.Evidence.Document.OldName, c.Evidence.Document.NewName = "Globex Ltd", acmeName
 			}),
-			then: events(account.CompanyRenamed{AccountID: acmeID, OldName: "Globex Ltd", NewName: acmeName, Evidence: account.RenameEvidence{
+			Then: events(account.CompanyRenamed{AccountID: acmeID, OldName: "Globex Ltd", NewName: acmeName, Evidence: account.RenameEvidence{
 				EmailConfirmation: evidence().EmailConfirmation,
 				Document:          account.Document{Kind: account.DocLegalDocument, Reference: evidence().Document.Reference, OldName: "Globex Ltd", NewName: acmeName},
 			}}),
 		},
 
 		// The account.
-		{name: "RenameCompany/account: an unknown account is not found", when: renaming(nil), then: fails(domain.ErrNotFound)},
+		{Name: "RenameCompany/account: an unknown account is not found", When: renaming(nil), Then: fails(domain.ErrNotFound)},
 		{
-			name:  "RenameCompany/account: another account's history does not make this one exist",
-			given: []domain.Event{func() account.AccountRegistered { e := registered(); e.AccountID = otherID; return e }()},
-			when:  renaming(func(c *account.RenameCompany) { c.AccountID = acmeID }),
-			then:  fails(domain.ErrNotFound),
+			Name:  "RenameCompany/account: another account's history does not make this one exist",
+			Given: []domain.Event{func() account.AccountRegistered { e := registered(); e.AccountID = otherID; return e }()},
+			When:  renaming(func(c *account.RenameCompany) { c.AccountID = acmeID }),
+			Then:  fails(domain.ErrNotFound),
 		},
 		{
-			name:   "RenameCompany/account: a merged account accepts no further commands",
-			given:  acme(),
-			adjust: func(s *account.State) { s.Status, s.MergedInto = account.StatusMerged, otherID },
-			when:   renaming(nil),
-			then:   rule("account.merged"),
+			Name:   "RenameCompany/account: a merged account accepts no further commands",
+			Given:  acme(),
+			Adjust: func(s *account.State) { s.Status, s.MergedInto = account.StatusMerged, otherID },
+			When:   renaming(nil),
+			Then:   rule("account.merged"),
 		},
 
 		// Who may ask: staff (admin, support) or an unrestricted org admin of the account.
@@ -564,9 +474,9 @@ func TestRenameCompany(t *testing.T) {
 		refused("a partner may not ask even naming the account", domain.Principal{
 			ID: "partner:777777PA/P-1", Kind: domain.KindPartner, PartnerID: "777777PA", AccountID: acmeID, ContactID: "C-1",
 		}, withContact("C-1", account.AccessUnrestricted, account.RoleOrgAdmin)),
-		{name: "RenameCompany/who: a customer contact of another account may not ask, and is told the account does not exist (API.md: never reveal)",
-			given: acme(), adjust: withContact("C-1", account.AccessUnrestricted, account.RoleOrgAdmin),
-			when: renaming(by(customer(otherID, "C-1"))), then: fails(domain.ErrNotFound)},
+		{Name: "RenameCompany/who: a customer contact of another account may not ask, and is told the account does not exist (API.md: never reveal)",
+			Given: acme(), Adjust: withContact("C-1", account.AccessUnrestricted, account.RoleOrgAdmin),
+			When: renaming(by(customer(otherID, "C-1"))), Then: fails(domain.ErrNotFound)},
 		refused("a restricted org admin of the account may not ask", ann,
 			withContact("C-1", account.AccessRestricted, account.RoleOrgAdmin)),
 		refused("an org admin with no access level set may not ask", ann,
@@ -580,10 +490,10 @@ func TestRenameCompany(t *testing.T) {
 		}, nil),
 		refused("the zero principal may not ask", domain.Principal{}, nil),
 		{
-			name:  "RenameCompany/who: checked before the business rules, so the refused learn nothing of them",
-			given: acme(),
-			when:  renaming(func(c *account.RenameCompany) { c.By, c.Evidence.EmailConfirmation.From = auditor, "x@other.example" }),
-			then:  fails(domain.ErrForbidden),
+			Name:  "RenameCompany/who: checked before the business rules, so the refused learn nothing of them",
+			Given: acme(),
+			When:  renaming(func(c *account.RenameCompany) { c.By, c.Evidence.EmailConfirmation.From = auditor, "x@other.example" }),
+			Then:  fails(domain.ErrForbidden),
 		},
 	}
 	runAll(t, cases)
@@ -594,8 +504,8 @@ func TestDecideUnknownCommand(t *testing.T) {
 	// commands Decide knows.
 	type wrapped struct{ account.RenameCompany }
 	cases := []scenario{
-		{name: "Decide/unknown command: nil is refused", given: acme(), when: nil, then: rule("account.unknown_command")},
-		{name: "Decide/unknown command: a foreign type is refused", given: acme(), when: wrapped{renaming(nil)}, then: rule("account.unknown_command")},
+		{Name: "Decide/unknown command: nil is refused", Given: acme(), When: nil, Then: rule("account.unknown_command")},
+		{Name: "Decide/unknown command: a foreign type is refused", Given: acme(), When: wrapped{renaming(nil)}, Then: rule("account.unknown_command")},
 	}
 	runAll(t, cases)
 }
@@ -604,11 +514,11 @@ func runAll(t *testing.T, cases []scenario) {
 	t.Helper()
 	seen := map[string]bool{}
 	for _, sc := range cases {
-		if seen[sc.name] {
-			t.Errorf("two cases named %q", sc.name)
+		if seen[sc.Name] {
+			t.Errorf("two cases named %q", sc.Name)
 		}
-		seen[sc.name] = true
-		t.Run(sc.name, func(t *testing.T) { run(t, sc) })
+		seen[sc.Name] = true
+		t.Run(sc.Name, func(t *testing.T) { domaintest.Run(t, aggregate, sc) })
 	}
 }
 
