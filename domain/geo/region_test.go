@@ -40,3 +40,21 @@ func TestEveryCodeOnce(t *testing.T) {
 		t.Errorf("%d codes, ISO 3166-1 assigns 249", n)
 	}
 }
+
+func TestCurrency(t *testing.T) {
+	for code, want := range map[string]int{"EUR": 2, "JPY": 0, "KWD": 3, "USD": 2, "CHF": 2} {
+		if d, ok := Currency(code); !ok || d != want {
+			t.Errorf("Currency(%q) = %d, %v; want %d", code, d, ok, want)
+		}
+	}
+	for _, bad := range []string{"eur", "XXX", "EU", "EURO", "", ":2 ", "R:2"} {
+		if _, ok := Currency(bad); ok {
+			t.Errorf("Currency(%q) accepted", bad)
+		}
+	}
+	for _, pair := range strings.Fields(currencies) {
+		if len(pair) != 5 || pair[3] != ':' {
+			t.Errorf("malformed entry %q", pair)
+		}
+	}
+}
