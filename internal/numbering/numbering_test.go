@@ -58,3 +58,26 @@ func TestConcurrentAllocationNeverCollides(t *testing.T) {
 		t.Fatalf("%d IDs", len(seen))
 	}
 }
+
+func TestDocumentNumbers(t *testing.T) {
+	t.Parallel()
+	a := numbering.New(pgtest.Pool(t, 4))
+	ctx := context.Background()
+	if err := a.Migrate(ctx); err != nil {
+		t.Fatal(err)
+	}
+	got, err := a.Next(ctx, numbering.Order, 3)
+	if err != nil || len(got) != 3 || got[0] != "ORD-0000001" || got[2] != "ORD-0000003" {
+		t.Fatalf("orders: %v %v", got, err)
+	}
+	for k, want := range map[numbering.Kind]string{numbering.Contact: "C-000001", numbering.ContractELA: "ELA-000001",
+		numbering.ContractEasy: "EASY-000001", numbering.Invoice: "INV-0000001", numbering.License: "LIC-0000001", numbering.Case: "CASE-000001"} {
+		got, err := a.Next(ctx, k, 1)
+		if err != nil || got[0] != want {
+			t.Errorf("%v: %v %v, want %s", k, got, err, want)
+		}
+	}
+	if _, err := a.Next(ctx, numbering.License, 0); err == nil {
+		t.Error("zero numbers accepted")
+	}
+}
