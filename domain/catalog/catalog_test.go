@@ -15,7 +15,6 @@ import (
 	"testing"
 
 	"github.com/channeldesk/channeldesk/domain"
-	"github.com/channeldesk/channeldesk/domain/account"
 	"github.com/channeldesk/channeldesk/domain/catalog"
 )
 
@@ -28,38 +27,7 @@ import (
 //
 // and a published version's file should never need it: a change of shape is
 // a new version with its own golden file.
-var update = flag.Bool("update", false, "rewrite the golden files in testdata from the examples")
-
-// examples holds a fully populated value of every event type at every
-// version, keyed like golden file names. Every field is set, so a field
-// renamed, retyped or dropped shows up in the golden comparison.
-var examples = map[string]domain.Event{
-	"account.registered.v1": account.AccountRegistered{
-		AccountID:     "123456HQ",
-		Name:          "Müller & Söhne GmbH",
-		PrimaryDomain: "mueller-soehne.example",
-		Address:       account.Address{Country: "DE", State: "Bayern", City: "München"},
-		Region:        "EMEA",
-		VATNumber:     "DE123456789",
-	},
-	"account.renamed.v1": account.CompanyRenamed{
-		AccountID: "123456HQ",
-		OldName:   "Müller & Söhne GmbH",
-		NewName:   "Müller Group AG",
-		Evidence: account.RenameEvidence{
-			EmailConfirmation: account.EmailConfirmation{
-				From:      "cfo@mueller-soehne.example",
-				Reference: "mail:2025-03-10/cfo-confirmation.eml",
-			},
-			Document: account.Document{
-				Kind:      account.DocLegalDocument,
-				Reference: "doc:handelsregister/HRB-12345-umfirmierung.pdf",
-				OldName:   "Müller & Söhne GmbH",
-				NewName:   "Müller Group AG",
-			},
-		},
-	},
-}
+var update = flag.Bool("update", false, "rewrite the golden files in testdata in canonical form (new ones are written by hand)")
 
 func goldenName(t string, v int) string { return fmt.Sprintf("%s.v%d", t, v) }
 
@@ -80,31 +48,19 @@ func canonical(t *testing.T, e domain.Event) []byte {
 	return b.Bytes()
 }
 
+// TestGolden freezes the wire format: every catalog entry has a golden file
+// in testdata (written by hand, fully populated: it is the example), which
+// decodes to the entry's type and re-encodes to exactly the same bytes.
 func TestGolden(t *testing.T) {
 	c := catalog.New()
 	for _, e := range catalog.Entries() {
 		name := goldenName(e.Type, e.Version)
 		t.Run(name, func(t *testing.T) {
-			example, ok := examples[name]
-			if !ok {
-				t.Fatalf("no example for %s: add a fully populated one to examples, then run go test -update", name)
-			}
-			if example.EventType() != e.Type || example.SchemaVersion() != e.Version {
-				t.Fatalf("example is %s v%d", example.EventType(), example.SchemaVersion())
-			}
-			assertPopulated(t, reflect.ValueOf(example), reflect.TypeOf(example).Name())
-
 			path := goldenPath(name)
-			if *update {
-				if err := os.WriteFile(path, canonical(t, example), 0o644); err != nil {
-					t.Fatal(err)
-				}
-			}
 			golden, err := os.ReadFile(path)
 			if err != nil {
-				t.Fatalf("golden file: %v (run go test -update to write it)", err)
+				t.Fatalf("golden file: %v (write a fully populated example of the event there)", err)
 			}
-
 			decoded, err := c.Decode(e.Type, e.Version, golden)
 			if err != nil {
 				t.Fatalf("Decode golden: %v", err)
@@ -112,20 +68,18 @@ func TestGolden(t *testing.T) {
 			if reflect.TypeOf(decoded) != reflect.TypeOf(e.Zero) {
 				t.Fatalf("Decode gave a %T, want a %T", decoded, e.Zero)
 			}
+			assertPopulated(t, reflect.ValueOf(decoded), reflect.TypeOf(decoded).Name())
+			if *update {
+				if err := os.WriteFile(path, canonical(t, decoded), 0o644); err != nil {
+					t.Fatal(err)
+				}
+				golden = canonical(t, decoded)
+			}
 			// Marshalling what was decoded must give back the golden bytes:
-			// every stored field is read and written under the same name.
+			// every stored field is read and written under the same name,
+			// and no field of the file is unknown to the type.
 			if got := canonical(t, decoded); !bytes.Equal(got, golden) {
 				t.Errorf("wire format changed for %s:\n got %s\nwant %s", name, got, golden)
-			}
-			var compact bytes.Buffer
-			if err := json.Compact(&compact, golden); err != nil {
-				t.Fatal(err)
-			}
-			if got, _ := json.Marshal(decoded); !bytes.Equal(got, compact.Bytes()) {
-				t.Errorf("json.Marshal(decoded) = %s, want %s", got, compact.Bytes())
-			}
-			if !reflect.DeepEqual(decoded, example) {
-				t.Errorf("golden file decodes to %#v, example is %#v (run go test -update if the example changed on purpose)", decoded, example)
 			}
 		})
 	}
@@ -185,11 +139,6 @@ func TestNoOrphanGoldenFiles(t *testing.T) {
 		}
 		if _, ok := c.Lookup(m[1], v); !ok {
 			t.Errorf("%s: orphan golden file, no catalog entry %s v%d", f, m[1], v)
-		}
-	}
-	for name := range examples {
-		if _, err := os.Stat(goldenPath(name)); err != nil {
-			t.Errorf("example %s has no golden file: %v", name, err)
 		}
 	}
 }
@@ -270,10 +219,36 @@ func TestDecodeUnknown(t *testing.T) {
 	}
 }
 
+// TestDecodeMalformed feeds every entry bodies that are not objects, and
+// its golden file with each top-level field given a value of the wrong
+// JSON type: every one must be a decode error, never a silent zero.
 func TestDecodeMalformed(t *testing.T) {
 	c := catalog.New()
 	for _, e := range catalog.Entries() {
-		for _, data := range []string{``, `{`, `[]`, `"x"`, `{"account_id": 42}`} {
+		name := goldenName(e.Type, e.Version)
+		bodies := []string{``, `{`, `[]`, `"x"`}
+		golden, err := os.ReadFile(goldenPath(name))
+		if err != nil {
+			t.Fatal(err)
+		}
+		var fields map[string]json.RawMessage
+		if err := json.Unmarshal(golden, &fields); err != nil {
+			t.Fatal(err)
+		}
+		for k, v := range fields {
+			wrong := `{"wrong": true}`
+			if strings.HasPrefix(string(v), "{") {
+				wrong = `"not an object"`
+			}
+			broken := map[string]json.RawMessage{}
+			for k2, v2 := range fields {
+				broken[k2] = v2
+			}
+			broken[k] = json.RawMessage(wrong)
+			b, _ := json.Marshal(broken)
+			bodies = append(bodies, string(b))
+		}
+		for _, data := range bodies {
 			ev, err := c.Decode(e.Type, e.Version, []byte(data))
 			if err == nil || errors.Is(err, catalog.ErrUnknownEvent) {
 				t.Errorf("Decode(%s v%d, %q) = %v, %v; want a decode error", e.Type, e.Version, data, ev, err)
