@@ -7,6 +7,12 @@ import (
 
 	"github.com/channeldesk/channeldesk/domain"
 	"github.com/channeldesk/channeldesk/domain/account"
+	"github.com/channeldesk/channeldesk/domain/contract"
+	"github.com/channeldesk/channeldesk/domain/invoice"
+	"github.com/channeldesk/channeldesk/domain/license"
+	"github.com/channeldesk/channeldesk/domain/order"
+	"github.com/channeldesk/channeldesk/domain/partner"
+	"github.com/channeldesk/channeldesk/domain/supportcase"
 )
 
 // Entry describes one event type at one schema version.
@@ -48,6 +54,36 @@ func Entries() []Entry {
 	return []Entry{
 		entry[account.AccountRegistered]("account", "RegisterAccount"),
 		entry[account.CompanyRenamed]("account", "RenameCompany"),
+		entry[contract.Registered]("contract", "RegisterContract"),
+		entry[contract.AdministratorsChanged]("contract", "ChangeContractAdministrators"),
+		entry[contract.DiscountLevelSet]("contract", "SetDiscountLevel"),
+		entry[contract.ManageRightsGranted]("contract", "GrantManageRights"),
+		entry[contract.ManageRightsRevoked]("contract", "RevokeManageRights"),
+		entry[contract.OwnerChanged]("contract", "MergeAccounts"),
+		entry[license.Issued]("license", "IssueLicense", "SplitLicense"),
+		entry[license.Allocated]("license", "AllocateLicense"),
+		entry[license.AllocationReturned]("license", "ReturnAllocation"),
+		entry[license.Reallocated]("license", "ReallocateLicense"),
+		entry[license.LicenseSplit]("license", "SplitLicense"),
+		entry[license.Rescinded]("license", "SplitLicense"),
+		entry[license.Transferred]("license", "TransferLicense"),
+		entry[license.MaintenanceRenewed]("license", "RenewMaintenance"),
+		entry[license.OwnerChanged]("license", "MergeAccounts"),
+		entry[order.Submitted]("order", "SubmitOrder"),
+		entry[order.Cancelled]("order", "CancelOrder"),
+		entry[order.Fulfilled]("order", "FulfilOrder"),
+		entry[order.POReserved]("orderpo", "SubmitOrder"),
+		entry[invoice.Issued]("invoice", "IssueInvoice", "FulfilOrder"),
+		entry[partner.PartnerRegistered]("partner", "RegisterPartner"),
+		entry[partner.PartnerStatusChanged]("partner", "ChangePartnerStatus"),
+		entry[partner.PartnerContactAdded]("partner", "AddPartnerContact"),
+		entry[partner.ContactAccessSet]("partner", "SetContactAccess"),
+		entry[supportcase.CaseOpened]("supportcase", "OpenCase"),
+		entry[supportcase.InformationRequested]("supportcase", "RequestInformation"),
+		entry[supportcase.InformationProvided]("supportcase", "ProvideInformation"),
+		entry[supportcase.CaseClosedUnanswered]("supportcase", "CloseUnanswered"),
+		entry[supportcase.CaseApproved]("supportcase", "ApproveCase"),
+		entry[supportcase.CaseRejected]("supportcase", "RejectCase"),
 	}
 }
 

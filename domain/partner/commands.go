@@ -1,0 +1,80 @@
+package partner
+
+import (
+	"time"
+
+	"github.com/channeldesk/channeldesk/domain"
+)
+
+// Command is a command on one partner organisation.
+type Command interface {
+	// Target is the partner the command addresses.
+	Target() string
+	isCommand()
+}
+
+// RegisterPartner registers a partner organisation under PartnerID, which
+// the system allocated (form 123456HQ). Status is the initial program
+// status; empty means prospect.
+type RegisterPartner struct {
+	PartnerID string
+	Name      string
+	Kinds     []string
+	Address   Address
+	Status    string
+	By        domain.Actor
+	At        time.Time
+}
+
+// ChangePartnerStatus moves the partner to another program status, with an
+// optional reason.
+type ChangePartnerStatus struct {
+	PartnerID string
+	Status    string
+	Reason    string
+	By        domain.Actor
+	At        time.Time
+}
+
+// AddPartnerContact adds a contact, under ContactID which the system
+// allocated (form C-000001), to the partner.
+type AddPartnerContact struct {
+	PartnerID string
+	ContactID string
+	Name      string
+	Email     string
+	Roles     []string
+	Access    string
+	By        domain.Actor
+	At        time.Time
+}
+
+// SetContactAccess sets a partner contact's access to restricted or
+// unrestricted.
+type SetContactAccess struct {
+	PartnerID string
+	ContactID string
+	Access    string
+	By        domain.Actor
+	At        time.Time
+}
+
+// Target implements Command.
+func (c RegisterPartner) Target() string { return c.PartnerID }
+
+// Target implements Command.
+func (c ChangePartnerStatus) Target() string { return c.PartnerID }
+
+// Target implements Command.
+func (c AddPartnerContact) Target() string { return c.PartnerID }
+
+// Target implements Command.
+func (c SetContactAccess) Target() string { return c.PartnerID }
+
+func (RegisterPartner) isCommand()     {}
+func (ChangePartnerStatus) isCommand() {}
+func (AddPartnerContact) isCommand()   {}
+func (SetContactAccess) isCommand()    {}
+
+// StreamID is the event stream of a partner.
+func StreamID(partnerID string) string { return "partner-" + partnerID }

@@ -1,0 +1,73 @@
+package partner
+
+// Address is where a partner organisation is.
+type Address struct {
+	Country string `json:"country"`
+	State   string `json:"state,omitempty"`
+	City    string `json:"city,omitempty"`
+}
+
+// PartnerRegistered: a partner organisation joined the channel with its
+// kinds (a dual-role partner lists both reseller kinds), region and initial
+// program status.
+type PartnerRegistered struct {
+	PartnerID string   `json:"partner_id"`
+	Name      string   `json:"name"`
+	Kinds     []string `json:"kinds"`
+	Address   Address  `json:"address"`
+	Region    string   `json:"region"`
+	Status    string   `json:"status"`
+}
+
+// EventType implements domain.Event.
+func (PartnerRegistered) EventType() string { return "partner.registered" }
+
+// SchemaVersion implements domain.Event.
+func (PartnerRegistered) SchemaVersion() int { return 1 }
+
+// PartnerStatusChanged: the partner's program status changed from
+// PreviousStatus to Status. Only an active partner may act.
+type PartnerStatusChanged struct {
+	PartnerID      string `json:"partner_id"`
+	Status         string `json:"status"`
+	PreviousStatus string `json:"previous_status"`
+	Reason         string `json:"reason,omitempty"`
+}
+
+// EventType implements domain.Event.
+func (PartnerStatusChanged) EventType() string { return "partner.status_changed" }
+
+// SchemaVersion implements domain.Event.
+func (PartnerStatusChanged) SchemaVersion() int { return 1 }
+
+// PartnerContactAdded: a person of the partner became a contact with roles
+// and an access level.
+type PartnerContactAdded struct {
+	PartnerID string   `json:"partner_id"`
+	ContactID string   `json:"contact_id"`
+	Name      string   `json:"name"`
+	Email     string   `json:"email"`
+	Roles     []string `json:"roles"`
+	Access    string   `json:"access"`
+}
+
+// EventType implements domain.Event.
+func (PartnerContactAdded) EventType() string { return "partner.contact_added" }
+
+// SchemaVersion implements domain.Event.
+func (PartnerContactAdded) SchemaVersion() int { return 1 }
+
+// ContactAccessSet: a partner contact's access changed from PreviousAccess
+// to Access.
+type ContactAccessSet struct {
+	PartnerID      string `json:"partner_id"`
+	ContactID      string `json:"contact_id"`
+	Access         string `json:"access"`
+	PreviousAccess string `json:"previous_access"`
+}
+
+// EventType implements domain.Event.
+func (ContactAccessSet) EventType() string { return "partner.contact_access_set" }
+
+// SchemaVersion implements domain.Event.
+func (ContactAccessSet) SchemaVersion() int { return 1 }

@@ -1,0 +1,104 @@
+package supportcase
+
+import (
+	"encoding/json"
+	"time"
+
+	"github.com/channeldesk/channeldesk/domain"
+)
+
+// Command is a command on one support case.
+type Command interface {
+	// Target is the case number the command addresses.
+	Target() string
+	isCommand()
+}
+
+// OpenCase opens a case under CaseNumber, which the system allocated (form
+// CASE-000001), for the account AccountID on behalf of Requester (a
+// principal ID). Evidence lists references to documents already stored;
+// Proposed is the command the case asks the vendor to execute, if any, as
+// JSON.
+type OpenCase struct {
+	CaseNumber  string
+	RequestType string
+	Subject     string
+	AccountID   string
+	Requester   string
+	Description string
+	Evidence    []string
+	Proposed    json.RawMessage
+	By          domain.Actor
+	At          time.Time
+}
+
+// RequestInformation sends an open case back to its requester, asking for
+// What.
+type RequestInformation struct {
+	CaseNumber string
+	What       string
+	By         domain.Actor
+	At         time.Time
+}
+
+// ProvideInformation answers a request for information, with text, further
+// evidence references, or both.
+type ProvideInformation struct {
+	CaseNumber  string
+	Information string
+	Evidence    []string
+	By          domain.Actor
+	At          time.Time
+}
+
+// CloseUnanswered closes a case whose request for information was not
+// answered in time. Only the system's timer sends it.
+type CloseUnanswered struct {
+	CaseNumber string
+	By         domain.Actor
+	At         time.Time
+}
+
+// ApproveCase approves an open case, with an optional note.
+type ApproveCase struct {
+	CaseNumber string
+	Note       string
+	By         domain.Actor
+	At         time.Time
+}
+
+// RejectCase rejects an open case, saying why.
+type RejectCase struct {
+	CaseNumber string
+	Reason     string
+	By         domain.Actor
+	At         time.Time
+}
+
+// Target implements Command.
+func (c OpenCase) Target() string { return c.CaseNumber }
+
+// Target implements Command.
+func (c RequestInformation) Target() string { return c.CaseNumber }
+
+// Target implements Command.
+func (c ProvideInformation) Target() string { return c.CaseNumber }
+
+// Target implements Command.
+func (c CloseUnanswered) Target() string { return c.CaseNumber }
+
+// Target implements Command.
+func (c ApproveCase) Target() string { return c.CaseNumber }
+
+// Target implements Command.
+func (c RejectCase) Target() string { return c.CaseNumber }
+
+func (OpenCase) isCommand()           {}
+func (RequestInformation) isCommand() {}
+func (ProvideInformation) isCommand() {}
+func (CloseUnanswered) isCommand()    {}
+func (ApproveCase) isCommand()        {}
+func (RejectCase) isCommand()         {}
+
+// StreamID is the event stream of a case.
+func StreamID(caseNumber string) string { return "supportcase-" + caseNumber }

@@ -1,0 +1,142 @@
+package supportcase
+
+import (
+	"bytes"
+	"encoding/json"
+	"errors"
+	"time"
+)
+
+// Proposal is the command a case proposes to execute once approved, as a
+// compact JSON object that this package does not interpret: the package of
+// the aggregate it addresses decodes and decides it. Storage may change its
+// bytes (key order, escaping) but never its JSON value; decoding compacts
+// it, so white space never makes two proposals differ.
+type Proposal []byte
+
+// MarshalJSON implements json.Marshaler: the proposal as it is, or null.
+func (p Proposal) MarshalJSON() ([]byte, error) {
+	if len(p) == 0 {
+		return []byte("null"), nil
+	}
+	return p, nil
+}
+
+// UnmarshalJSON implements json.Unmarshaler. A JSON null is no proposal;
+// anything else must be a JSON object.
+func (p *Proposal) UnmarshalJSON(data []byte) error {
+	data = bytes.TrimSpace(data)
+	if string(data) == "null" {
+		*p = nil
+		return nil
+	}
+	if len(data) == 0 || data[0] != '{' {
+		return errors.New("supportcase: a proposal must be a JSON object")
+	}
+	var b bytes.Buffer
+	if err := json.Compact(&b, data); err != nil {
+		return err
+	}
+	*p = b.Bytes()
+	return nil
+}
+
+// CaseOpened: a case was opened. Status is always StatusOpen.
+type CaseOpened struct {
+	CaseNumber  string    `json:"case_number"`
+	RequestType string    `json:"request_type"`
+	Subject     string    `json:"subject"`
+	AccountID   string    `json:"account_id"`
+	Requester   string    `json:"requester"`
+	Description string    `json:"description"`
+	Evidence    []string  `json:"evidence,omitempty"`
+	Proposed    Proposal  `json:"proposed,omitempty"`
+	Status      string    `json:"status"`
+	OpenedAt    time.Time `json:"opened_at"`
+}
+
+// EventType implements domain.Event.
+func (CaseOpened) EventType() string { return "supportcase.opened" }
+
+// SchemaVersion implements domain.Event.
+func (CaseOpened) SchemaVersion() int { return 1 }
+
+// InformationRequested: the case went back to the requester for What. The
+// requester has until Due (RequestedAt plus InformationWindow) to answer;
+// after that the case is closed unanswered. Status is always
+// StatusWaitingForInformation.
+type InformationRequested struct {
+	CaseNumber  string    `json:"case_number"`
+	What        string    `json:"what"`
+	RequestedAt time.Time `json:"requested_at"`
+	Due         time.Time `json:"due"`
+	Status      string    `json:"status"`
+}
+
+// EventType implements domain.Event.
+func (InformationRequested) EventType() string { return "supportcase.information_requested" }
+
+// SchemaVersion implements domain.Event.
+func (InformationRequested) SchemaVersion() int { return 1 }
+
+// InformationProvided: the requester (or staff on its behalf) answered in
+// time with Information and/or further Evidence; the case is open again.
+// Status is always StatusOpen.
+type InformationProvided struct {
+	CaseNumber  string    `json:"case_number"`
+	Information string    `json:"information,omitempty"`
+	Evidence    []string  `json:"evidence,omitempty"`
+	ProvidedAt  time.Time `json:"provided_at"`
+	Status      string    `json:"status"`
+}
+
+// EventType implements domain.Event.
+func (InformationProvided) EventType() string { return "supportcase.information_provided" }
+
+// SchemaVersion implements domain.Event.
+func (InformationProvided) SchemaVersion() int { return 1 }
+
+// CaseClosedUnanswered: nobody answered the request for information by Due,
+// so the case closed; the requester must open a new one. Status is always
+// StatusClosed.
+type CaseClosedUnanswered struct {
+	CaseNumber string    `json:"case_number"`
+	Due        time.Time `json:"due"`
+	ClosedAt   time.Time `json:"closed_at"`
+	Status     string    `json:"status"`
+}
+
+// EventType implements domain.Event.
+func (CaseClosedUnanswered) EventType() string { return "supportcase.closed_unanswered" }
+
+// SchemaVersion implements domain.Event.
+func (CaseClosedUnanswered) SchemaVersion() int { return 1 }
+
+// CaseApproved: staff approved the case. Status is always StatusApproved.
+type CaseApproved struct {
+	CaseNumber string    `json:"case_number"`
+	Note       string    `json:"note,omitempty"`
+	ApprovedAt time.Time `json:"approved_at"`
+	Status     string    `json:"status"`
+}
+
+// EventType implements domain.Event.
+func (CaseApproved) EventType() string { return "supportcase.approved" }
+
+// SchemaVersion implements domain.Event.
+func (CaseApproved) SchemaVersion() int { return 1 }
+
+// CaseRejected: staff rejected the case for Reason. Status is always
+// StatusRejected.
+type CaseRejected struct {
+	CaseNumber string    `json:"case_number"`
+	Reason     string    `json:"reason"`
+	RejectedAt time.Time `json:"rejected_at"`
+	Status     string    `json:"status"`
+}
+
+// EventType implements domain.Event.
+func (CaseRejected) EventType() string { return "supportcase.rejected" }
+
+// SchemaVersion implements domain.Event.
+func (CaseRejected) SchemaVersion() int { return 1 }
