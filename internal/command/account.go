@@ -9,6 +9,13 @@ import (
 
 var accounts = aggregate[account.State]{evolve: account.Evolve}
 
+// accountActor is the acting party of an account command. No contact
+// facts are filled in: account.Decide resolves a customer contact from the
+// account's own state (account.State.Actor). Commands on other aggregates
+// by a customer contact will need them, from State.Actor of the contact's
+// account loaded in the same attempt.
+func accountActor(m Meta) domain.Actor { return domain.Actor{Principal: m.Principal} }
+
 // RegisterAccountInput is the body of RegisterAccount.
 type RegisterAccountInput struct {
 	Name          string          `json:"name"`
@@ -28,7 +35,7 @@ func (s *Service) RegisterAccount(ctx context.Context, m Meta, in RegisterAccoun
 	}
 	// Validate before drawing a number, so that bad requests do not use up
 	// IDs; the real decision happens below with the allocated ID.
-	probe := account.RegisterAccount{AccountID: "100000HQ", Name: in.Name, PrimaryDomain: in.PrimaryDomain, Address: in.Address, VATNumber: in.VATNumber, By: m.Principal, At: s.cfg.Now()}
+	probe := account.RegisterAccount{AccountID: "100000HQ", Name: in.Name, PrimaryDomain: in.PrimaryDomain, Address: in.Address, VATNumber: in.VATNumber, By: accountActor(m), At: s.cfg.Now()}
 	if _, err := account.Decide(account.State{}, probe); err != nil {
 		return Result{}, err
 	}
@@ -54,7 +61,7 @@ func (s *Service) RenameCompany(ctx context.Context, m Meta, accountID string, i
 	if !account.ValidID(accountID) {
 		return Result{}, domain.ErrNotFound
 	}
-	cmd := account.RenameCompany{AccountID: accountID, NewName: in.NewName, Evidence: in.Evidence, By: m.Principal, At: s.cfg.Now()}
+	cmd := account.RenameCompany{AccountID: accountID, NewName: in.NewName, Evidence: in.Evidence, By: accountActor(m), At: s.cfg.Now()}
 	return execute(ctx, s, m, accounts, accountID, account.StreamID(accountID), func(st account.State) ([]domain.Event, error) {
 		return account.Decide(st, cmd)
 	})
