@@ -70,10 +70,13 @@ func (a Actor) PartnerMayAct() error {
 
 // CustomerMayChange enforces DOMAIN.md: only unrestricted contacts of the
 // organisation itself use licensing tools or change anything on its
-// account.
+// account. A contact of another customer is told ErrNotFound: it may not
+// learn that the account exists.
 func (a Actor) CustomerMayChange(accountID string) error {
 	switch {
-	case a.Kind != KindCustomer || a.AccountID != accountID:
+	case a.Kind == KindCustomer && a.AccountID != accountID:
+		return ErrNotFound
+	case a.Kind != KindCustomer:
 		return Forbidden("only a contact of account %s may do this", accountID)
 	case !a.ContactKnown || a.ContactAccess != AccessUnrestricted:
 		return Forbidden("only an unrestricted contact may use licensing tools or change the account")
