@@ -7,7 +7,7 @@ import (
 	"github.com/channeldesk/channeldesk/domain/account"
 )
 
-var accounts = aggregate[account.State]{evolve: account.Evolve}
+var accounts = Aggregate[account.State]{Evolve: account.Evolve}
 
 // accountActor is the acting party of an account command. No contact
 // facts are filled in: account.Decide resolves a customer contact from the

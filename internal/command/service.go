@@ -119,13 +119,8 @@ func (s *Service) replay(ctx context.Context, m Meta) (*Result, error) {
 	return &r, nil
 }
 
-// aggregate describes how to rebuild one kind of aggregate.
-type aggregate[S any] struct {
-	evolve func(S, domain.Event) S
-}
-
 // load folds a stream into state, returning its version.
-func load[S any](ctx context.Context, s *Service, agg aggregate[S], streamID string) (S, int64, error) {
+func load[S any](ctx context.Context, s *Service, agg Aggregate[S], streamID string) (S, int64, error) {
 	var st S
 	evs, err := s.store.Load(ctx, streamID)
 	if err != nil {
@@ -136,87 +131,23 @@ func load[S any](ctx context.Context, s *Service, agg aggregate[S], streamID str
 		if err != nil {
 			return st, 0, fmt.Errorf("load %s: %w", streamID, err)
 		}
-		st = agg.evolve(st, de)
+		st = agg.Evolve(st, de)
 	}
 	return st, int64(len(evs)), nil
 }
 
-// execute loads one aggregate, decides, and appends, retrying on conflict.
-func execute[S any](ctx context.Context, s *Service, m Meta, agg aggregate[S], id, streamID string, decide func(S) ([]domain.Event, error)) (Result, error) {
-	if r, err := s.replay(ctx, m); err != nil || r != nil {
-		if r != nil {
-			return *r, nil
-		}
-		return Result{}, err
-	}
-	commandID := s.cfg.NewID().String()
-	var lastErr error
-	for attempt := 0; attempt < s.cfg.MaxAttempts; attempt++ {
-		st, version, err := load(ctx, s, agg, streamID)
+// execute runs a command on one aggregate: load, decide, append.
+func execute[S any](ctx context.Context, s *Service, m Meta, agg Aggregate[S], id, streamID string, decide func(S) ([]domain.Event, error)) (Result, error) {
+	return s.Run(ctx, m, id, streamID, func(u *Unit) error {
+		st, err := Load(u, agg, streamID)
 		if err != nil {
-			return Result{}, err
+			return err
 		}
 		evs, err := decide(st)
 		if err != nil {
-			return Result{}, err
+			return err
 		}
-		res, err := s.append(ctx, m, commandID, id, streamID, version, evs)
-		if errors.Is(err, eventstore.ErrConflict) {
-			lastErr = err
-			continue
-		}
-		if errors.Is(err, eventstore.ErrDuplicateCommand) {
-			// The same command won a race with this one; answer as it did.
-			if r, rerr := s.replay(ctx, m); rerr != nil || r != nil {
-				if r != nil {
-					return *r, nil
-				}
-				return Result{}, rerr
-			}
-		}
-		return res, err
-	}
-	return Result{}, fmt.Errorf("%s after %d attempts: %w", streamID, s.cfg.MaxAttempts, lastErr)
-}
-
-func (s *Service) append(ctx context.Context, m Meta, commandID, id, streamID string, version int64, evs []domain.Event) (Result, error) {
-	now := s.cfg.Now().UTC()
-	news := make([]eventstore.NewEvent, len(evs))
-	for i, e := range evs {
-		data, err := json.Marshal(e)
-		if err != nil {
-			return Result{}, fmt.Errorf("encode %s: %w", e.EventType(), err)
-		}
-		news[i] = eventstore.NewEvent{ID: s.cfg.NewID(), Type: e.EventType(), SchemaVersion: e.SchemaVersion(), Data: data, OccurredAt: now}
-	}
-	causation := m.CausationID
-	if causation == "" {
-		causation = commandID
-	}
-	md := eventstore.Metadata{
-		Actor: m.Principal.ID, OnBehalfOf: m.OnBehalfOf, CorrelationID: m.CorrelationID,
-		CausationID: causation, CommandID: commandID, ClientIP: m.ClientIP,
-	}
-	render := func(rec []eventstore.Event) Result {
-		r := Result{ID: id, Stream: streamID, Version: version + int64(len(rec)), Position: rec[len(rec)-1].Position}
-		for _, e := range rec {
-			r.Events = append(r.Events, ResultEvent{ID: e.ID, Type: e.Type, Position: e.Position})
-		}
-		return r
-	}
-	var opts []eventstore.AppendOption
-	if m.IdempotencyKey != "" {
-		opts = append(opts, eventstore.WithCommand(eventstore.Command{
-			Scope: m.Principal.ID, Key: m.IdempotencyKey, RequestHash: m.RequestHash, CommandID: commandID,
-			Result: func(rec []eventstore.Event) (json.RawMessage, error) { return json.Marshal(render(rec)) },
-		}))
-	}
-	rec, err := s.store.Append(ctx, []eventstore.StreamAppend{{StreamID: streamID, ExpectedVersion: version, Events: news}}, md, opts...)
-	if err != nil {
-		return Result{}, err
-	}
-	if s.cfg.Committed != nil {
-		s.cfg.Committed()
-	}
-	return render(rec), nil
+		u.Emit(streamID, evs...)
+		return nil
+	})
 }

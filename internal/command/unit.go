@@ -1,0 +1,161 @@
+package command
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+
+	"github.com/channeldesk/channeldesk/domain"
+	"github.com/channeldesk/channeldesk/eventstore"
+)
+
+// Unit is one attempt of a command that may read and write several
+// aggregates. Every stream it loads is remembered with its version, and
+// every stream it writes to is appended with that version expected, all in
+// one atomic append: if any stream moved in between, the whole command is
+// decided again from fresh state (see Service.Run). A Unit is used by one
+// goroutine and for one attempt only.
+type Unit struct {
+	ctx      context.Context
+	s        *Service
+	versions map[string]int64
+	order    []string
+	writes   map[string][]domain.Event
+}
+
+// Load folds streamID into a state of the aggregate agg and remembers the
+// version it was read at. A stream that does not exist gives the zero state
+// at version 0.
+func Load[S any](u *Unit, agg Aggregate[S], streamID string) (S, error) {
+	st, v, err := load(u.ctx, u.s, agg, streamID)
+	if err != nil {
+		return st, err
+	}
+	if old, ok := u.versions[streamID]; ok && old != v {
+		return st, &eventstore.ConflictError{StreamID: streamID, Expected: old, Actual: v}
+	}
+	u.versions[streamID] = v
+	return st, nil
+}
+
+// Aggregate names the Evolve function of an aggregate with state S.
+type Aggregate[S any] struct {
+	Evolve func(S, domain.Event) S
+}
+
+// Emit records events to append to streamID, which must have been loaded
+// in this attempt (so that its expected version is known), unless it is a
+// new stream: then its expected version is 0.
+func (u *Unit) Emit(streamID string, events ...domain.Event) {
+	if len(events) == 0 {
+		return
+	}
+	if _, ok := u.writes[streamID]; !ok {
+		u.order = append(u.order, streamID)
+	}
+	u.writes[streamID] = append(u.writes[streamID], events...)
+}
+
+// EmitAll records the events of a multi-aggregate decision.
+func (u *Unit) EmitAll(streams []domain.StreamEvents) {
+	for _, se := range streams {
+		u.Emit(se.StreamID, se.Events...)
+	}
+}
+
+// Run executes a command: attempt loads what it needs through the Unit,
+// decides with the pure domain, and emits the events; Run appends them in
+// one atomic append, each stream at the version it was loaded at, and
+// retries the whole attempt on a conflict, at most Config.MaxAttempts
+// times. id and stream name the aggregate the answer is about (its version
+// in the answer is that stream's new version). A command with an
+// idempotency key that was seen before is answered from the command log.
+func (s *Service) Run(ctx context.Context, m Meta, id, stream string, attempt func(u *Unit) error) (Result, error) {
+	if r, err := s.replay(ctx, m); err != nil || r != nil {
+		if r != nil {
+			return *r, nil
+		}
+		return Result{}, err
+	}
+	commandID := s.cfg.NewID().String()
+	var lastErr error
+	for try := 0; try < s.cfg.MaxAttempts; try++ {
+		u := &Unit{ctx: ctx, s: s, versions: map[string]int64{}, writes: map[string][]domain.Event{}}
+		err := attempt(u)
+		if errors.Is(err, eventstore.ErrConflict) {
+			lastErr = err
+			continue
+		}
+		if err != nil {
+			return Result{}, err
+		}
+		if len(u.order) == 0 {
+			return Result{}, fmt.Errorf("command on %s decided no events", stream)
+		}
+		res, err := s.appendUnit(ctx, m, commandID, id, stream, u)
+		if errors.Is(err, eventstore.ErrConflict) {
+			lastErr = err
+			continue
+		}
+		if errors.Is(err, eventstore.ErrDuplicateCommand) {
+			if r, rerr := s.replay(ctx, m); rerr != nil || r != nil {
+				if r != nil {
+					return *r, nil
+				}
+				return Result{}, rerr
+			}
+		}
+		return res, err
+	}
+	return Result{}, fmt.Errorf("%s after %d attempts: %w", stream, s.cfg.MaxAttempts, lastErr)
+}
+
+func (s *Service) appendUnit(ctx context.Context, m Meta, commandID, id, stream string, u *Unit) (Result, error) {
+	now := s.cfg.Now().UTC()
+	appends := make([]eventstore.StreamAppend, 0, len(u.order))
+	for _, sid := range u.order {
+		sa := eventstore.StreamAppend{StreamID: sid, ExpectedVersion: u.versions[sid]}
+		for _, e := range u.writes[sid] {
+			data, err := json.Marshal(e)
+			if err != nil {
+				return Result{}, fmt.Errorf("encode %s: %w", e.EventType(), err)
+			}
+			sa.Events = append(sa.Events, eventstore.NewEvent{ID: s.cfg.NewID(), Type: e.EventType(), SchemaVersion: e.SchemaVersion(), Data: data, OccurredAt: now})
+		}
+		appends = append(appends, sa)
+	}
+	causation := m.CausationID
+	if causation == "" {
+		causation = commandID
+	}
+	md := eventstore.Metadata{
+		Actor: m.Principal.ID, OnBehalfOf: m.OnBehalfOf, CorrelationID: m.CorrelationID,
+		CausationID: causation, CommandID: commandID, ClientIP: m.ClientIP,
+	}
+	render := func(rec []eventstore.Event) Result {
+		r := Result{ID: id, Stream: stream, Position: rec[len(rec)-1].Position}
+		for _, e := range rec {
+			r.Events = append(r.Events, ResultEvent{ID: e.ID, Type: e.Type, Position: e.Position})
+			if e.StreamID == stream && e.StreamVersion > r.Version {
+				r.Version = e.StreamVersion
+			}
+		}
+		return r
+	}
+	var opts []eventstore.AppendOption
+	if m.IdempotencyKey != "" {
+		opts = append(opts, eventstore.WithCommand(eventstore.Command{
+			Scope: m.Principal.ID, Key: m.IdempotencyKey, RequestHash: m.RequestHash, CommandID: commandID,
+			Result: func(rec []eventstore.Event) (json.RawMessage, error) { return json.Marshal(render(rec)) },
+		}))
+	}
+	rec, err := s.store.Append(ctx, appends, md, opts...)
+	if err != nil {
+		return Result{}, err
+	}
+	if s.cfg.Committed != nil {
+		s.cfg.Committed()
+	}
+	return render(rec), nil
+}
