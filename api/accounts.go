@@ -10,32 +10,16 @@ import (
 
 // registerAccount: POST /v1/accounts (RegisterAccount).
 func (s *Server) registerAccount(w http.ResponseWriter, r *http.Request) error {
-	var in command.RegisterAccountInput
-	_, m, err := decodeCommand(w, r, &in)
-	if err != nil {
-		return err
-	}
-	res, err := s.cfg.Commands.RegisterAccount(r.Context(), m, in)
-	if err != nil {
-		return err
-	}
-	writeJSON(w, http.StatusCreated, res)
-	return nil
+	return commandHandler(http.StatusCreated, func(r *http.Request, m command.Meta, in command.RegisterAccountInput) (command.Result, error) {
+		return s.cfg.Commands.RegisterAccount(r.Context(), m, in)
+	})(w, r)
 }
 
 // renameCompany: POST /v1/accounts/{id}/rename (RenameCompany).
 func (s *Server) renameCompany(w http.ResponseWriter, r *http.Request) error {
-	var in command.RenameCompanyInput
-	_, m, err := decodeCommand(w, r, &in)
-	if err != nil {
-		return err
-	}
-	res, err := s.cfg.Commands.RenameCompany(r.Context(), m, r.PathValue("id"), in)
-	if err != nil {
-		return err
-	}
-	writeJSON(w, http.StatusOK, res)
-	return nil
+	return commandHandler(http.StatusOK, func(r *http.Request, m command.Meta, in command.RenameCompanyInput) (command.Result, error) {
+		return s.cfg.Commands.RenameCompany(r.Context(), m, r.PathValue("id"), in)
+	})(w, r)
 }
 
 // decodeCommand reads and strictly decodes a command body and builds its

@@ -33,6 +33,9 @@ func readBody(w http.ResponseWriter, r *http.Request) ([]byte, error) {
 // decodeStrict decodes body into v: exactly one JSON object, no unknown
 // fields, no trailing data, valid UTF-8; errors name the field.
 func decodeStrict(body []byte, v any) error {
+	if _, none := v.(*NoBody); none && len(bytes.TrimSpace(body)) == 0 {
+		return nil
+	}
 	if len(bytes.TrimSpace(body)) == 0 {
 		return badRequest("a JSON object body is required")
 	}

@@ -73,6 +73,8 @@ func New(cfg Config) *Server {
 	mux.Handle("GET /v1/accounts/{id}", s.authed(s.getAccount))
 	mux.Handle("GET /v1/customers", s.authed(s.listCustomers))
 	mux.Handle("GET /v1/projections", s.authed(s.listProjections))
+	s.accountRoutes(mux)
+	s.businessRoutes(mux)
 	mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
 		s.writeProblem(w, r, &requestError{status: http.StatusNotFound, detail: "no such endpoint: " + r.Method + " " + r.URL.Path})
 	})

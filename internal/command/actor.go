@@ -1,0 +1,34 @@
+package command
+
+import (
+	"github.com/channeldesk/channeldesk/domain"
+	"github.com/channeldesk/channeldesk/domain/account"
+	"github.com/channeldesk/channeldesk/domain/partner"
+)
+
+var partners = Aggregate[partner.State]{Evolve: partner.Evolve}
+
+// Actor resolves the acting principal of m into a domain.Actor within u:
+// a partner contact from its partner organisation (program status, the
+// contact's roles and access), a customer contact from its account; staff
+// as they are. The organisation's stream is loaded in the same attempt, so
+// a change to it (say the partner expired) conflicts with the command and
+// it is decided again.
+func (u *Unit) Actor(m Meta) (domain.Actor, error) {
+	p := m.Principal
+	switch p.Kind {
+	case domain.KindPartner:
+		st, err := Load(u, partners, partner.StreamID(p.PartnerID))
+		if err != nil {
+			return domain.Actor{}, err
+		}
+		return st.Actor(p), nil
+	case domain.KindCustomer:
+		st, err := Load(u, accounts, account.StreamID(p.AccountID))
+		if err != nil {
+			return domain.Actor{}, err
+		}
+		return st.Actor(p), nil
+	}
+	return domain.Actor{Principal: p}, nil
+}
