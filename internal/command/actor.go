@@ -32,3 +32,23 @@ func (u *Unit) Actor(m Meta) (domain.Actor, error) {
 	}
 	return domain.Actor{Principal: p}, nil
 }
+
+// Account loads an account within u and returns its state and the OrgRef
+// fact other aggregates' decisions take.
+func (u *Unit) Account(id string) (account.State, domain.OrgRef, error) {
+	st, err := Load(u, accounts, account.StreamID(id))
+	if err != nil {
+		return st, domain.OrgRef{}, err
+	}
+	return st, domain.OrgRef{ID: id, Exists: st.Exists(), MergedInto: st.MergedInto}, nil
+}
+
+// Partner loads a partner organisation within u and returns its state and
+// the OrgRef fact other aggregates' decisions take.
+func (u *Unit) Partner(id string) (partner.State, domain.OrgRef, error) {
+	st, err := Load(u, partners, partner.StreamID(id))
+	if err != nil {
+		return st, domain.OrgRef{}, err
+	}
+	return st, domain.OrgRef{ID: id, Exists: st.Exists()}, nil
+}
