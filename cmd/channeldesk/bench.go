@@ -5,6 +5,8 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"os"
+	"runtime/pprof"
 	"strings"
 
 	"github.com/jackc/pgx/v5"
@@ -24,6 +26,7 @@ func bench(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	quick := fs.Bool("quick", false, "smoke run with small sizes and short rounds")
 	only := fs.String("only", "", "comma-separated figures to run, by name or number: "+figureNames())
 	level := fs.String("log-level", "error", "log level of the components under test, written to stderr")
+	cpuProfile := fs.String("cpuprofile", "", "write a CPU profile of the bench process (client side: pgx, the store's Go code, relay, projectors) to this file")
 	fs.Usage = func() {
 		fmt.Fprint(fs.Output(), "Usage: channeldesk bench [flags]\n\nMeasures channeldesk against raw baselines in one run and prints one Markdown table on stdout; progress goes to stderr.\n\n")
 		fs.PrintDefaults()
@@ -47,6 +50,17 @@ func bench(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	}
 	if *only != "" {
 		cfg.Only = strings.Split(*only, ",")
+	}
+	if *cpuProfile != "" {
+		f, err := os.Create(*cpuProfile)
+		if err != nil {
+			return err
+		}
+		defer f.Close()
+		if err := pprof.StartCPUProfile(f); err != nil {
+			return err
+		}
+		defer pprof.StopCPUProfile()
 	}
 	rows, err := benchmark.Run(ctx, cfg)
 	if err != nil {

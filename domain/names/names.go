@@ -1,7 +1,6 @@
 package names
 
 import (
-	"sort"
 	"strings"
 	"unicode"
 	"unicode/utf8"
@@ -30,12 +29,51 @@ func Fold(s string) string {
 }
 
 // legalSuffixes are dropped from the end of a folded company name by
-// FoldCompany.
+// FoldCompany, each with the space before it, longest first so that
+// "sa de cv" goes before "cv" does.
 var legalSuffixes = []string{
-	"ltd", "limited", "inc", "incorporated", "corp", "corporation", "co", "company",
-	"llc", "llp", "lp", "plc", "gmbh", "ag", "kg", "ohg", "ug", "sa", "sas", "sarl", "srl",
-	"spa", "bv", "nv", "oy", "ab", "as", "aps", "sp z o o", "sp z oo", "spzoo", "sa rl", "kk", "pty", "pty ltd",
-	"pte", "pte ltd", "sl", "se", "lda", "cv", "sa de cv",
+	" incorporated",
+	" corporation",
+	" sa de cv",
+	" sp z o o",
+	" company",
+	" limited",
+	" pte ltd",
+	" pty ltd",
+	" sp z oo",
+	" sa rl",
+	" spzoo",
+	" corp",
+	" gmbh",
+	" sarl",
+	" aps",
+	" inc",
+	" lda",
+	" llc",
+	" llp",
+	" ltd",
+	" ohg",
+	" plc",
+	" pte",
+	" pty",
+	" sas",
+	" spa",
+	" srl",
+	" ab",
+	" ag",
+	" as",
+	" bv",
+	" co",
+	" cv",
+	" kg",
+	" kk",
+	" lp",
+	" nv",
+	" oy",
+	" sa",
+	" se",
+	" sl",
+	" ug",
 }
 
 // FoldCompany is Fold with trailing legal-form suffixes (Ltd, GmbH, Inc,
@@ -44,21 +82,14 @@ func FoldCompany(s string) string {
 	f := Fold(s)
 	for changed := true; changed; {
 		changed = false
-		// Longer suffixes first, so "sa de cv" goes before "cv" does.
-		for _, suf := range suffixesLongestFirst() {
-			if f != suf && strings.HasSuffix(f, " "+suf) {
-				f = strings.TrimSuffix(f, " "+suf)
+		for _, suf := range legalSuffixes {
+			if len(f) > len(suf) && strings.HasSuffix(f, suf) {
+				f = f[:len(f)-len(suf)]
 				changed = true
 			}
 		}
 	}
 	return f
-}
-
-func suffixesLongestFirst() []string {
-	out := append([]string(nil), legalSuffixes...)
-	sort.SliceStable(out, func(i, j int) bool { return len(out[i]) > len(out[j]) })
-	return out
 }
 
 // foldAccent maps accented Latin letters to their base letter.

@@ -67,7 +67,8 @@ func rawValues(dst []any, streamID string, v int64, e eventstore.NewEvent, md ev
 		md.CommandID, md.ClientIP)
 }
 
-// streamsOf gives each worker a stream of a fresh account.
+// streams hands out the streams of fresh accounts, one per worker and
+// round, so that every round appends from version 1.
 type streams struct {
 	next atomic.Int64
 }
@@ -117,18 +118,19 @@ func singleAppends(ctx context.Context, e *env) ([]Row, error) {
 				vers[w]++
 				return nil
 			}
-			ops, span, err := throughput(ctx, c, e.sizes.Warmup, e.sizes.Round, op)
+			rd, err := throughput(ctx, c, e.sizes.Warmup, e.sizes.Round, op)
 			if err != nil {
 				return nil, err
 			}
-			r := &raw
+			s := &raw
 			if isOurs {
-				r = &ours
+				s = &ours
 			}
-			e.progress("  %d conns, %s: %.0f events/s", c, label(isOurs, "Store.Append", "INSERT"), r.add(ops, span))
+			e.progress("  %d conns, %-12s %6.0f events/s, client CPU %3.0f µs/event", c, label(isOurs, "Store.Append", "INSERT"),
+				s.add(rd.ops, rd.span), rd.clientCPU())
 		}
 		rows = append(rows, Row{
-			Figure: fmt.Sprintf("1. single-event appends with version check, %d conn", c),
+			Figure: fmt.Sprintf("1. single-event appends with version check, concurrency %d", c),
 			Ours:   ours.rate(), Raw: raw.rate(), Unit: "events/s",
 			Target: Target{MinRatio: 0.8},
 		})
@@ -198,13 +200,14 @@ func batchAppends(ctx context.Context, e *env) ([]Row, error) {
 			vers[w] += int64(k)
 			return nil
 		}
-		ops, span, err := throughput(ctx, c, e.sizes.Warmup, e.sizes.Round, op)
+		rd, err := throughput(ctx, c, e.sizes.Warmup, e.sizes.Round, op)
 		if err != nil {
 			return nil, err
 		}
-		e.progress("  %s: %.0f events/s", names[which], sides[which].add(ops*int64(k), span))
+		e.progress("  %-16s %6.0f events/s, client CPU %3.0f µs/event", names[which],
+			sides[which].add(rd.ops*int64(k), rd.span), rd.clientCPU()/float64(k))
 	}
-	fig := fmt.Sprintf("2. batched appends, %d events per append, %d conns", k, c)
+	fig := fmt.Sprintf("2. batched appends, %d events per append, concurrency %d", k, c)
 	return []Row{
 		{Figure: fig, Ours: sides[ours].rate(), Raw: sides[insert].rate(), Unit: "events/s",
 			Target: Target{MinRatio: 0.7, Min: 50_000}},

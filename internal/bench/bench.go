@@ -232,11 +232,28 @@ func (e *env) freshDB(ctx context.Context, maxConns int32) (*app.DB, error) {
 	return app.OpenDB(ctx, app.Config{DatabaseURL: e.cfg.DatabaseURL, MaxConns: maxConns, Logger: e.cfg.Logger})
 }
 
+// round is the outcome of one measured round.
+type round struct {
+	ops  int64
+	span time.Duration
+	// cpu is the CPU time this process (the client: pgx, the store's Go
+	// code, the benchmark) used during span.
+	cpu time.Duration
+}
+
+// clientCPU is the client's CPU time per op, in microseconds.
+func (r round) clientCPU() float64 {
+	if r.ops == 0 {
+		return 0
+	}
+	return float64(r.cpu) / float64(time.Microsecond) / float64(r.ops)
+}
+
 // throughput runs op on n workers: for warmup unmeasured, then for d. It
 // returns how many ops completed in the measured span and its length.
 // Workers stop between ops, never in the middle of one: a cancelled query
 // would close its connection and the next round would pay for a new one.
-func throughput(ctx context.Context, n int, warmup, d time.Duration, op func(ctx context.Context, worker int) error) (ops int64, span time.Duration, err error) {
+func throughput(ctx context.Context, n int, warmup, d time.Duration, op func(ctx context.Context, worker int) error) (round, error) {
 	var done atomic.Int64
 	var stop atomic.Bool
 	errs := make(chan error, n)
@@ -270,22 +287,23 @@ func throughput(ctx context.Context, n int, warmup, d time.Duration, op func(ctx
 	}
 	var c0, c1 int64
 	var t0, t1 time.Time
+	var cpu0, cpu1 time.Duration
 	if wait(warmup) {
-		c0, t0 = done.Load(), time.Now()
+		c0, t0, cpu0 = done.Load(), time.Now(), processCPU()
 		if wait(d) {
-			c1, t1 = done.Load(), time.Now()
+			c1, t1, cpu1 = done.Load(), time.Now(), processCPU()
 		}
 	}
 	stop.Store(true)
 	wg.Wait()
 	close(errs)
 	if err := <-errs; err != nil {
-		return 0, 0, err
+		return round{}, err
 	}
 	if err := ctx.Err(); err != nil {
-		return 0, 0, err
+		return round{}, err
 	}
-	return c1 - c0, t1.Sub(t0), nil
+	return round{ops: c1 - c0, span: t1.Sub(t0), cpu: cpu1 - cpu0}, nil
 }
 
 // side collects the rounds of one side of a comparison.
@@ -293,6 +311,7 @@ type side struct {
 	rates []float64
 }
 
+// add records a round of ops over span and returns its rate.
 func (s *side) add(ops int64, span time.Duration) float64 {
 	r := float64(ops) / span.Seconds()
 	s.rates = append(s.rates, r)

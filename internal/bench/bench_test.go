@@ -57,6 +57,7 @@ func TestAppendFiguresAtTinySize(t *testing.T) {
 func TestRenderNotMeasuredAndTargets(t *testing.T) {
 	rows := []Row{
 		{Figure: "met", Ours: 900, Raw: 1000, Unit: "events/s", Target: Target{MinRatio: 0.8}},
+		{Figure: "just missed", Ours: 798, Raw: 1000, Unit: "events/s", Target: Target{MinRatio: 0.8}},
 		{Figure: "missed", Ours: 60, Unit: "ms", Target: Target{Max: 50}},
 		{Figure: "failed", Err: errFigure("relay | broke\nbadly"), Target: Target{MinRatio: 0.7}},
 	}
@@ -67,6 +68,7 @@ func TestRenderNotMeasuredAndTargets(t *testing.T) {
 	got := b.String()
 	for _, want := range []string{
 		"| met | 900 events/s | 1,000 events/s | 0.90× | ≥ 0.8× raw: met |",
+		"| just missed | 798 events/s | 1,000 events/s | 0.79× | ≥ 0.8× raw: **missed** |",
 		"| missed | 60.0 ms | — | — | ≤ 50.0 ms: **missed** |",
 		`| failed | not measured: relay \| broke badly | — | — | ≥ 0.7× raw |`,
 	} {

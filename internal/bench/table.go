@@ -89,7 +89,7 @@ func Render(w io.Writer, rows []Row) error {
 		raw, ratio := "—", "—"
 		if r.Raw > 0 {
 			raw = number(r.Raw, r.Unit)
-			ratio = strconv.FormatFloat(r.Ratio(), 'f', 2, 64) + "×"
+			ratio = formatRatio(r.Ratio())
 		}
 		target := "—"
 		if !r.Target.zero() {
@@ -104,6 +104,12 @@ func Render(w io.Writer, rows []Row) error {
 	}
 	_, err := io.WriteString(w, b.String())
 	return err
+}
+
+// formatRatio shows two decimals rounded down, so that a ratio just below
+// its target never reads as the target (0.798 is 0.79×, not 0.80×).
+func formatRatio(v float64) string {
+	return strconv.FormatFloat(math.Floor(v*100+1e-9)/100, 'f', 2, 64) + "×"
 }
 
 func orDash(s string) string {
