@@ -133,16 +133,25 @@ func flatten(streams []StreamAppend, md Metadata) ([]Event, error) {
 	if md.Actor == "" {
 		return nil, fmt.Errorf("%w: no actor", ErrInvalidAppend)
 	}
-	seen := make(map[string]bool, len(streams))
-	var rows []Event
+	var seen map[string]bool // only for several streams
+	if len(streams) > 1 {
+		seen = make(map[string]bool, len(streams))
+	}
+	n := 0
+	for _, sa := range streams {
+		n += len(sa.Events)
+	}
+	rows := make([]Event, 0, n)
 	for _, sa := range streams {
 		if err := validStreamID(sa.StreamID); err != nil {
 			return nil, err
 		}
-		if seen[sa.StreamID] {
-			return nil, fmt.Errorf("%w: stream %s named twice", ErrInvalidAppend, sa.StreamID)
+		if seen != nil {
+			if seen[sa.StreamID] {
+				return nil, fmt.Errorf("%w: stream %s named twice", ErrInvalidAppend, sa.StreamID)
+			}
+			seen[sa.StreamID] = true
 		}
-		seen[sa.StreamID] = true
 		if sa.ExpectedVersion < 0 {
 			return nil, fmt.Errorf("%w: negative expected version for %s", ErrInvalidAppend, sa.StreamID)
 		}
@@ -150,8 +159,11 @@ func flatten(streams []StreamAppend, md Metadata) ([]Event, error) {
 			return nil, fmt.Errorf("%w: no events for %s", ErrInvalidAppend, sa.StreamID)
 		}
 		for i, e := range sa.Events {
-			if e.ID == uuid.Nil || e.SchemaVersion < 1 || e.OccurredAt.IsZero() || !json.Valid(e.Data) {
-				return nil, fmt.Errorf("%w: event %d of %s lacks an ID, schema version, time or valid JSON data", ErrInvalidAppend, i, sa.StreamID)
+			// Data is not parsed here: PostgreSQL parses it into jsonb
+			// anyway, and its refusal is an ErrInvalidAppend too (see
+			// insertError).
+			if e.ID == uuid.Nil || e.SchemaVersion < 1 || e.OccurredAt.IsZero() || len(e.Data) == 0 {
+				return nil, fmt.Errorf("%w: event %d of %s lacks an ID, schema version, time or data", ErrInvalidAppend, i, sa.StreamID)
 			}
 			if !validType(e.Type) {
 				return nil, fmt.Errorf("%w: event type %q is not <category>.<name> in lower case", ErrInvalidAppend, e.Type)
@@ -191,16 +203,14 @@ func validType(t string) bool {
 	if len(t) > 100 {
 		return false
 	}
-	parts := strings.Split(t, ".")
-	if len(parts) < 2 {
-		return false
-	}
-	for _, p := range parts {
+	parts := 0
+	for p := range strings.SplitSeq(t, ".") {
 		if p == "" || !isToken(p, false) {
 			return false
 		}
+		parts++
 	}
-	return true
+	return parts >= 2
 }
 
 func isToken(s string, mixed bool) bool {
@@ -227,6 +237,14 @@ func cutCategory(id string) (string, string, bool) {
 
 // The single-event statement is the hot path: one round trip, the version
 // check and the insert in one statement, no explicit transaction.
+//
+// The version check looks for the exact previous version ($3 - 1) rather
+// than computing the stream's max(stream_version), which costs PostgreSQL
+// twice as much: versions are dense (every append continues its stream
+// at the version checked), so the stream is at version v exactly when v
+// exists (or, for v = 0, no event does) and v + 1 does not, and the
+// unique (stream_id, stream_version) key refuses v + 1 if the stream moved
+// past v; insertError maps that refusal to a conflict.
 const insertOneSQL = `
 INSERT INTO events (position, event_id, stream_id, stream_version, category, event_type,
 	schema_version, data, occurred_at, actor, on_behalf_of, correlation_id, causation_id,
@@ -234,12 +252,16 @@ INSERT INTO events (position, event_id, stream_id, stream_version, category, eve
 SELECT (pg_current_xact_id()::text::bigint << 20) | 1, $1::uuid, $2::text, $3::bigint, $4::text,
 	$5::text, $6::int, $7::jsonb, $8::timestamptz, $9::text, $10::text, $11::text, $12::text,
 	$13::text, $14::text
-WHERE coalesce((SELECT max(stream_version) FROM events WHERE stream_id = $2::text), 0) = $3::bigint - 1
+WHERE CASE WHEN $3::bigint = 1 THEN NOT EXISTS (SELECT FROM events WHERE stream_id = $2::text)
+	ELSE EXISTS (SELECT FROM events WHERE stream_id = $2::text AND stream_version = $3::bigint - 1) END
 RETURNING position, recorded_at`
 
 // insertManySQL appends any number of events to any number of streams in one
 // statement: the events are passed as arrays, the expected versions checked
-// for every stream, and no row is inserted if any stream moved.
+// for every stream as in insertOneSQL, and no row is inserted if any stream
+// moved. Rows are inserted in stream order, so that concurrent appends to
+// overlapping streams wait for each other's keys in the same order and
+// cannot deadlock; positions follow the order given.
 const insertManySQL = `
 WITH input AS (
 	SELECT * FROM unnest($1::uuid[], $2::text[], $3::bigint[], $4::text[], $5::text[],
@@ -250,7 +272,8 @@ WITH input AS (
 	SELECT * FROM unnest($9::text[], $10::bigint[]) AS x(stream_id, version)
 ), moved AS (
 	SELECT 1 FROM expected x
-	WHERE coalesce((SELECT max(e.stream_version) FROM events e WHERE e.stream_id = x.stream_id), 0) <> x.version
+	WHERE CASE WHEN x.version = 0 THEN EXISTS (SELECT FROM events e WHERE e.stream_id = x.stream_id)
+		ELSE NOT EXISTS (SELECT FROM events e WHERE e.stream_id = x.stream_id AND e.stream_version = x.version) END
 	LIMIT 1
 )
 INSERT INTO events (position, event_id, stream_id, stream_version, category, event_type,
@@ -260,26 +283,33 @@ SELECT (pg_current_xact_id()::text::bigint << 20) | ord, event_id, stream_id, st
 	category, event_type, schema_version, data::jsonb, occurred_at, $11, $12, $13, $14, $15, $16
 FROM input
 WHERE NOT EXISTS (SELECT 1 FROM moved)
-ORDER BY ord
+ORDER BY stream_id, ord
 RETURNING event_id, position, recorded_at`
 
 func (s *Store) insert(ctx context.Context, q querier, streams []StreamAppend, rows []Event) ([]Event, error) {
 	md := rows[0].Metadata
 	if len(rows) == 1 {
 		r := &rows[0]
-		err := q.QueryRow(ctx, insertOneSQL, r.ID, r.StreamID, r.StreamVersion, r.Category, r.Type,
-			r.SchemaVersion, []byte(r.Data), r.OccurredAt, md.Actor, md.OnBehalfOf, md.CorrelationID,
-			md.CausationID, md.CommandID, md.ClientIP).Scan(&r.Position, &r.RecordedAt)
-		if errors.Is(err, pgx.ErrNoRows) {
-			return nil, s.conflict(ctx, q, streams)
+		// IDs go as [16]byte, which pgx sends in binary, not as
+		// uuid.UUID, whose driver.Valuer makes a string for the server to
+		// parse.
+		res, err := q.Query(ctx, insertOneSQL, insertedFormats, [16]byte(r.ID), r.StreamID, r.StreamVersion,
+			r.Category, r.Type, r.SchemaVersion, []byte(r.Data), r.OccurredAt, md.Actor, md.OnBehalfOf,
+			md.CorrelationID, md.CausationID, md.CommandID, md.ClientIP)
+		var inserted bool
+		if err == nil {
+			inserted, err = scanInserted(res, &r.Position, &r.RecordedAt)
 		}
 		if err != nil {
 			return nil, s.insertError(ctx, q, streams, err)
 		}
+		if !inserted {
+			return nil, s.conflict(ctx, q, streams)
+		}
 		return rows, nil
 	}
 	n := len(rows)
-	ids := make([]uuid.UUID, n)
+	ids := make([][16]byte, n)
 	sids := make([]string, n)
 	vers := make([]int64, n)
 	cats := make([]string, n)
@@ -319,7 +349,7 @@ func (s *Store) insert(ctx context.Context, q querier, streams []StreamAppend, r
 			res.Close()
 			return nil, fmt.Errorf("append: unexpected event %s returned", id)
 		}
-		rows[i].Position, rows[i].RecordedAt = pos, at
+		rows[i].Position, rows[i].RecordedAt = pos, at.UTC()
 		got++
 	}
 	if err := res.Err(); err != nil {
@@ -335,16 +365,22 @@ func (s *Store) insert(ctx context.Context, q querier, streams []StreamAppend, r
 }
 
 // insertError maps a failed insert: a unique violation on the stream version
-// means another writer appended to the stream concurrently.
+// means the stream moved past the expected version, before or while the
+// append ran (then conflict finds which stream and where it is); a data
+// exception (class 22: data that is not JSON, a \u0000 escape jsonb
+// refuses, invalid UTF-8) means the append can never succeed.
 func (s *Store) insertError(ctx context.Context, q querier, streams []StreamAppend, err error) error {
 	var pgErr *pgconn.PgError
-	if errors.As(err, &pgErr) && pgErr.Code == "23505" {
-		switch pgErr.ConstraintName {
-		case "events_stream_version_key":
-			return s.conflictAfterRace(streams)
-		case "events_event_id_key":
-			return fmt.Errorf("%w: an event ID was already recorded", ErrInvalidAppend)
-		}
+	if !errors.As(err, &pgErr) {
+		return fmt.Errorf("append: %w", err)
+	}
+	switch {
+	case pgErr.Code == "23505" && pgErr.ConstraintName == "events_stream_version_key":
+		return s.conflict(ctx, q, streams)
+	case pgErr.Code == "23505" && pgErr.ConstraintName == "events_event_id_key":
+		return fmt.Errorf("%w: an event ID was already recorded", ErrInvalidAppend)
+	case strings.HasPrefix(pgErr.Code, "22"):
+		return fmt.Errorf("%w: %s", ErrInvalidAppend, pgErr.Message)
 	}
 	return fmt.Errorf("append: %w", err)
 }
@@ -385,11 +421,12 @@ func (s *Store) StreamVersion(ctx context.Context, streamID string) (int64, erro
 // Load returns every event of a stream in version order; an empty slice if
 // the stream does not exist.
 func (s *Store) Load(ctx context.Context, streamID string) ([]Event, error) {
-	rows, err := s.pool.Query(ctx, `SELECT `+eventColumns+` FROM events WHERE stream_id = $1 ORDER BY stream_version`, streamID)
+	rows, err := s.pool.Query(ctx, `SELECT `+eventColumns+` FROM events WHERE stream_id = $1 ORDER BY stream_version`,
+		eventFormats, streamID)
 	if err != nil {
 		return nil, fmt.Errorf("load %s: %w", streamID, err)
 	}
-	evs, err := pgx.CollectRows(rows, scanEvent)
+	evs, err := collectEvents(rows, 0)
 	if err != nil {
 		return nil, fmt.Errorf("load %s: %w", streamID, err)
 	}
@@ -434,11 +471,11 @@ func (s *Store) readRange(ctx context.Context, after, before Position, limit int
 		limit = 1000
 	}
 	rows, err := s.pool.Query(ctx, `SELECT `+eventColumns+` FROM events
-		WHERE position > $1 AND position < $2 ORDER BY position LIMIT $3`, after, before, limit)
+		WHERE position > $1 AND position < $2 ORDER BY position LIMIT $3`, eventFormats, after, before, limit)
 	if err != nil {
 		return nil, fmt.Errorf("read from %d: %w", after, err)
 	}
-	evs, err := pgx.CollectRows(rows, scanEvent)
+	evs, err := collectEvents(rows, limit)
 	if err != nil {
 		return nil, fmt.Errorf("read from %d: %w", after, err)
 	}
@@ -470,7 +507,7 @@ func (s *Store) Lag(ctx context.Context, pos Position) (events int64, age time.D
 func scanEvent(row pgx.CollectableRow) (Event, error) {
 	var e Event
 	var data []byte
-	err := row.Scan(&e.Position, &e.ID, &e.StreamID, &e.StreamVersion, &e.Category, &e.Type,
+	err := row.Scan(&e.Position, (*[16]byte)(&e.ID), &e.StreamID, &e.StreamVersion, &e.Category, &e.Type,
 		&e.SchemaVersion, &data, &e.OccurredAt, &e.RecordedAt, &e.Actor, &e.OnBehalfOf,
 		&e.CorrelationID, &e.CausationID, &e.CommandID, &e.ClientIP)
 	e.Data = data

@@ -16,7 +16,7 @@ import (
 	"github.com/channeldesk/channeldesk/internal/pgtest"
 )
 
-func newStore(t *testing.T, conns int32) (*eventstore.Store, *pgxpool.Pool) {
+func newStore(t testing.TB, conns int32) (*eventstore.Store, *pgxpool.Pool) {
 	t.Helper()
 	pool := pgtest.Pool(t, conns)
 	s := eventstore.New(pool)
@@ -112,6 +112,31 @@ func TestAppendConflict(t *testing.T) {
 	}
 	if n := count(t, pool); n != 1 {
 		t.Fatalf("%d events after refused appends, want 1", n)
+	}
+	// A stream that moved past a version it has: the version exists, the
+	// next one too.
+	if _, err := s.Append(ctx, []eventstore.StreamAppend{{StreamID: "account-3", Events: []eventstore.NewEvent{ev("a.b"), ev("a.b"), ev("a.b")}}}, md); err != nil {
+		t.Fatal(err)
+	}
+	for _, c := range []struct {
+		name    string
+		streams []eventstore.StreamAppend
+	}{
+		{"one event", []eventstore.StreamAppend{{StreamID: "account-3", ExpectedVersion: 1, Events: []eventstore.NewEvent{ev("a.b")}}}},
+		{"many events", []eventstore.StreamAppend{{StreamID: "account-3", ExpectedVersion: 2, Events: []eventstore.NewEvent{ev("a.b"), ev("a.b")}}}},
+		{"several streams", []eventstore.StreamAppend{
+			{StreamID: "account-4", ExpectedVersion: 0, Events: []eventstore.NewEvent{ev("a.b")}},
+			{StreamID: "account-3", ExpectedVersion: 2, Events: []eventstore.NewEvent{ev("a.b")}},
+		}},
+	} {
+		_, err := s.Append(ctx, c.streams, md)
+		var ce *eventstore.ConflictError
+		if !errors.As(err, &ce) || ce.StreamID != "account-3" || ce.Actual != 3 {
+			t.Fatalf("stale version, %s: want a conflict on account-3 at version 3, got %v", c.name, err)
+		}
+	}
+	if n := count(t, pool); n != 4 {
+		t.Fatalf("%d events after refused appends, want 4", n)
 	}
 }
 
@@ -283,6 +308,11 @@ func TestInvalidAppends(t *testing.T) {
 		{"stream twice", []eventstore.StreamAppend{{StreamID: "account-1", Events: []eventstore.NewEvent{good}}, {StreamID: "account-1", Events: []eventstore.NewEvent{ev("a.b")}}}, md},
 		{"negative version", []eventstore.StreamAppend{{StreamID: "account-1", ExpectedVersion: -1, Events: []eventstore.NewEvent{good}}}, md},
 		{"invalid JSON", []eventstore.StreamAppend{{StreamID: "account-1", Events: []eventstore.NewEvent{{ID: uuid.New(), Type: "a.b", SchemaVersion: 1, Data: json.RawMessage(`{`), OccurredAt: time.Now()}}}}, md},
+		{"invalid JSON among several events", []eventstore.StreamAppend{{StreamID: "account-1", Events: []eventstore.NewEvent{good, {ID: uuid.New(), Type: "a.b", SchemaVersion: 1, Data: json.RawMessage(`{"a":}`), OccurredAt: time.Now()}}}}, md},
+		{"no data", []eventstore.StreamAppend{{StreamID: "account-1", Events: []eventstore.NewEvent{{ID: uuid.New(), Type: "a.b", SchemaVersion: 1, OccurredAt: time.Now()}}}}, md},
+		{"NUL escape jsonb refuses", []eventstore.StreamAppend{{StreamID: "account-1", Events: []eventstore.NewEvent{{ID: uuid.New(), Type: "a.b", SchemaVersion: 1, Data: json.RawMessage(`{"a":"\u0000"}`), OccurredAt: time.Now()}}}}, md},
+		{"data not UTF-8", []eventstore.StreamAppend{{StreamID: "account-1", Events: []eventstore.NewEvent{{ID: uuid.New(), Type: "a.b", SchemaVersion: 1, Data: json.RawMessage("{\"a\":\"\xff\"}"), OccurredAt: time.Now()}}}}, md},
+		{"data not UTF-8 among several events", []eventstore.StreamAppend{{StreamID: "account-1", Events: []eventstore.NewEvent{good, {ID: uuid.New(), Type: "a.b", SchemaVersion: 1, Data: json.RawMessage("\"\xff\""), OccurredAt: time.Now()}}}}, md},
 		{"type with a wildcard", []eventstore.StreamAppend{{StreamID: "account-1", Events: []eventstore.NewEvent{{ID: uuid.New(), Type: "account.*", SchemaVersion: 1, Data: json.RawMessage(`{}`), OccurredAt: time.Now()}}}}, md},
 		{"type without category", []eventstore.StreamAppend{{StreamID: "account-1", Events: []eventstore.NewEvent{{ID: uuid.New(), Type: "registered", SchemaVersion: 1, Data: json.RawMessage(`{}`), OccurredAt: time.Now()}}}}, md},
 		{"type with a space", []eventstore.StreamAppend{{StreamID: "account-1", Events: []eventstore.NewEvent{{ID: uuid.New(), Type: "account.re named", SchemaVersion: 1, Data: json.RawMessage(`{}`), OccurredAt: time.Now()}}}}, md},
