@@ -72,28 +72,95 @@ const (
 // ("account.renamed" in category account → "renamed"), so that every part is
 // a single subject token.
 func (t Topology) Subject(e eventstore.Event) string {
-	typ := strings.TrimPrefix(e.Type, e.Category+".")
-	typ = strings.ReplaceAll(typ, ".", "_")
-	return t.Prefix + "." + e.Category + "." + typ + "." + e.StreamID
+	return string(t.appendSubject(make([]byte, 0, t.subjectLen(&e)), &e))
 }
+
+func (t Topology) subjectLen(e *eventstore.Event) int {
+	return len(t.Prefix) + len(e.Category) + len(e.Type) + len(e.StreamID) + 3
+}
+
+func (t Topology) appendSubject(b []byte, e *eventstore.Event) []byte {
+	typ := strings.TrimPrefix(e.Type, e.Category+".")
+	b = append(b, t.Prefix...)
+	b = append(b, '.')
+	b = append(b, e.Category...)
+	b = append(b, '.')
+	for i := 0; i < len(typ); i++ {
+		if c := typ[i]; c == '.' {
+			b = append(b, '_')
+		} else {
+			b = append(b, c)
+		}
+	}
+	b = append(b, '.')
+	return append(b, e.StreamID...)
+}
+
+// messageHeaders is how many headers Message sets at most.
+const messageHeaders = 9
 
 // Message builds the NATS message for a recorded event: the body is the
 // event's full envelope as JSON, the headers carry its identity and order.
+// The relay builds one per event, so the subject and the header values it
+// formats share one allocation, and the header map is sized up front.
 func (t Topology) Message(e eventstore.Event, prev eventstore.Position, body []byte) *nats.Msg {
-	m := nats.NewMsg(t.Subject(e))
-	m.Data = body
-	m.Header.Set(HeaderMsgID, e.ID.String())
-	m.Header.Set(HeaderEventType, e.Type)
-	m.Header.Set(HeaderSchemaVersion, strconv.Itoa(e.SchemaVersion))
-	m.Header.Set(HeaderPosition, strconv.FormatInt(int64(e.Position), 10))
-	m.Header.Set(HeaderPrevPosition, strconv.FormatInt(int64(prev), 10))
-	m.Header.Set(HeaderStreamID, e.StreamID)
-	m.Header.Set(HeaderStreamVersion, strconv.FormatInt(e.StreamVersion, 10))
-	if e.CorrelationID != "" {
-		m.Header.Set(HeaderCorrelationID, e.CorrelationID)
+	// The subject and every formatted value are written into one buffer,
+	// then cut out of one string.
+	var ends [7]int
+	var buf [256]byte
+	b := t.appendSubject(buf[:0], &e)
+	ends[0] = len(b)
+	b = appendUUID(b, e.ID)
+	ends[1] = len(b)
+	b = strconv.AppendInt(b, int64(e.SchemaVersion), 10)
+	ends[2] = len(b)
+	b = strconv.AppendInt(b, int64(e.Position), 10)
+	ends[3] = len(b)
+	b = strconv.AppendInt(b, int64(prev), 10)
+	ends[4] = len(b)
+	b = strconv.AppendInt(b, e.StreamVersion, 10)
+	ends[5] = len(b)
+	b = e.RecordedAt.UTC().AppendFormat(b, time.RFC3339Nano)
+	ends[6] = len(b)
+	all := string(b)
+	part := func(i int) string {
+		if i == 0 {
+			return all[:ends[0]]
+		}
+		return all[ends[i-1]:ends[i]]
 	}
-	m.Header.Set(HeaderRecordedAt, e.RecordedAt.UTC().Format(time.RFC3339Nano))
-	return m
+
+	h := make(nats.Header, messageHeaders)
+	vals := make([]string, 0, messageHeaders)
+	set := func(k, v string) {
+		vals = append(vals, v)
+		h[k] = vals[len(vals)-1 : len(vals) : len(vals)]
+	}
+	// The names are in canonical form already, as Header.Set would keep them.
+	set(HeaderMsgID, part(1))
+	set(HeaderEventType, e.Type)
+	set(HeaderSchemaVersion, part(2))
+	set(HeaderPosition, part(3))
+	set(HeaderPrevPosition, part(4))
+	set(HeaderStreamID, e.StreamID)
+	set(HeaderStreamVersion, part(5))
+	if e.CorrelationID != "" {
+		set(HeaderCorrelationID, e.CorrelationID)
+	}
+	set(HeaderRecordedAt, part(6))
+	return &nats.Msg{Subject: part(0), Header: h, Data: body}
+}
+
+// appendUUID appends id in its canonical form, as id.String() gives it.
+func appendUUID(b []byte, id [16]byte) []byte {
+	const digits = "0123456789abcdef"
+	for i, c := range id {
+		if i == 4 || i == 6 || i == 8 || i == 10 {
+			b = append(b, '-')
+		}
+		b = append(b, digits[c>>4], digits[c&0xF])
+	}
+	return b
 }
 
 // Positions reads the position and previous position headers of a message.

@@ -52,3 +52,16 @@ func TestTopologyValidate(t *testing.T) {
 		}
 	}
 }
+
+func BenchmarkMessage(b *testing.B) {
+	at := time.Now().UTC()
+	e := eventstore.Event{ID: uuid.Must(uuid.NewV7()), StreamID: "account-123456HQ", StreamVersion: 3,
+		Position: 9528612487169, Category: "account", Type: "account.renamed", SchemaVersion: 1, RecordedAt: at,
+		Metadata: eventstore.Metadata{Actor: "staff:bench", CorrelationID: uuid.Must(uuid.NewV7()).String()}}
+	top := Default()
+	body := []byte(`{}`)
+	b.ReportAllocs()
+	for b.Loop() {
+		_ = top.Message(e, 9528612487168, body)
+	}
+}
