@@ -75,6 +75,10 @@ func problemFor(err error) Problem {
 			Detail: "this Idempotency-Key was already used with a different request; use a new key for a new request"}
 	case errors.As(err, &ve):
 		return Problem{Status: http.StatusUnprocessableEntity, Code: "validation_failed", Title: "Validation failed", Detail: ve.Error(), Errors: ve.Problems}
+	case errors.As(err, &ru) && ru.Rule == "account.embargo_hold":
+		// Access denied while compliance verifies a restricted-party match:
+		// a denial, not a business rule the caller could satisfy.
+		return Problem{Status: http.StatusForbidden, Code: "embargo_hold", Title: "Embargo hold", Detail: ru.Detail}
 	case errors.As(err, &ru):
 		return Problem{Status: http.StatusUnprocessableEntity, Code: "rule_violation", Title: "Business rule violated", Detail: ru.Detail + " (rule " + ru.Rule + ")"}
 	case errors.As(err, &fe):

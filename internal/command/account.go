@@ -2,9 +2,14 @@ package command
 
 import (
 	"context"
+	"errors"
+	"time"
 
 	"github.com/channeldesk/channeldesk/domain"
 	"github.com/channeldesk/channeldesk/domain/account"
+	"github.com/channeldesk/channeldesk/domain/ids"
+	"github.com/channeldesk/channeldesk/domain/partner"
+	"github.com/channeldesk/channeldesk/internal/numbering"
 )
 
 var accounts = Aggregate[account.State]{Evolve: account.Evolve}
@@ -65,4 +70,304 @@ func (s *Service) RenameCompany(ctx context.Context, m Meta, accountID string, i
 	return execute(ctx, s, m, accounts, accountID, account.StreamID(accountID), func(st account.State) ([]domain.Event, error) {
 		return account.Decide(st, cmd)
 	})
+}
+
+// onAccount runs a command on one existing account: within one attempt it
+// resolves the acting party, loads the account and lets decide choose the
+// events, which are appended at the version the account was read at. An
+// account ID of the wrong form is answered as unknown, before any I/O.
+func (s *Service) onAccount(ctx context.Context, m Meta, accountID string, decide func(u *Unit, st account.State, by domain.Actor, at time.Time) ([]domain.Event, error)) (Result, error) {
+	if !account.ValidID(accountID) {
+		return Result{}, domain.ErrNotFound
+	}
+	stream := account.StreamID(accountID)
+	return s.Run(ctx, m, accountID, stream, func(u *Unit) error {
+		by, err := u.Actor(m)
+		if err != nil {
+			return err
+		}
+		st, _, err := u.Account(accountID)
+		if err != nil {
+			return err
+		}
+		evs, err := decide(u, st, by, s.cfg.Now())
+		if err != nil {
+			return err
+		}
+		u.Emit(stream, evs...)
+		return nil
+	})
+}
+
+// ChangeAddressInput is the body of ChangeAddress.
+type ChangeAddressInput struct {
+	Address account.Address `json:"address"`
+}
+
+// ChangeAddress moves a customer organisation; its region follows the
+// country.
+func (s *Service) ChangeAddress(ctx context.Context, m Meta, accountID string, in ChangeAddressInput) (Result, error) {
+	return s.onAccount(ctx, m, accountID, func(_ *Unit, st account.State, by domain.Actor, at time.Time) ([]domain.Event, error) {
+		return account.Decide(st, account.ChangeAddress{AccountID: accountID, Address: in.Address, By: by, At: at})
+	})
+}
+
+// SetVATNumberInput is the body of SetVATNumber.
+type SetVATNumberInput struct {
+	// VATNumber is the new number; empty removes it.
+	VATNumber string `json:"vat_number"`
+}
+
+// SetVATNumber sets, changes or removes the VAT number of an account.
+func (s *Service) SetVATNumber(ctx context.Context, m Meta, accountID string, in SetVATNumberInput) (Result, error) {
+	return s.onAccount(ctx, m, accountID, func(_ *Unit, st account.State, by domain.Actor, at time.Time) ([]domain.Event, error) {
+		return account.Decide(st, account.SetVATNumber{AccountID: accountID, VATNumber: in.VATNumber, By: by, At: at})
+	})
+}
+
+// TagAccountInput is the body of TagAccount.
+type TagAccountInput struct {
+	Tag string `json:"tag"`
+}
+
+// TagAccount puts a tag on an account.
+func (s *Service) TagAccount(ctx context.Context, m Meta, accountID string, in TagAccountInput) (Result, error) {
+	return s.onAccount(ctx, m, accountID, func(_ *Unit, st account.State, by domain.Actor, at time.Time) ([]domain.Event, error) {
+		return account.Decide(st, account.TagAccount{AccountID: accountID, Tag: in.Tag, By: by, At: at})
+	})
+}
+
+// UntagAccount takes tag off an account.
+func (s *Service) UntagAccount(ctx context.Context, m Meta, accountID, tag string) (Result, error) {
+	return s.onAccount(ctx, m, accountID, func(_ *Unit, st account.State, by domain.Actor, at time.Time) ([]domain.Event, error) {
+		return account.Decide(st, account.UntagAccount{AccountID: accountID, Tag: tag, By: by, At: at})
+	})
+}
+
+// AddContactInput is the body of AddContact and AddPartnerContact.
+type AddContactInput struct {
+	Name  string `json:"name"`
+	Email string `json:"email"`
+	// Roles of a customer contact: org_admin, business_executive, billing,
+	// technical; of a partner contact: org_admin, business_executive,
+	// admin_agent, sales_agent.
+	Roles []string `json:"roles"`
+	// Access: restricted or unrestricted.
+	Access string `json:"access"`
+}
+
+// probeContactID stands in for the contact ID while a command is decided
+// before one is drawn: the contact sequence starts at 1, so no contact has
+// it.
+const probeContactID = "C-000000"
+
+// AddContact adds a contact to a customer account under a newly allocated
+// contact ID; the answer's id is that contact ID, its stream the account's.
+// The command is first decided against the account as it is, with a
+// stand-in ID, so that a refused request uses up no number.
+func (s *Service) AddContact(ctx context.Context, m Meta, accountID string, in AddContactInput) (Result, error) {
+	if !account.ValidID(accountID) {
+		return Result{}, domain.ErrNotFound
+	}
+	if r, err := s.replay(ctx, m); err != nil || r != nil {
+		if r != nil {
+			return *r, nil
+		}
+		return Result{}, err
+	}
+	stream := account.StreamID(accountID)
+	cmd := account.AddContact{AccountID: accountID, ContactID: probeContactID, Name: in.Name, Email: in.Email, Roles: in.Roles, Access: in.Access}
+	// The account resolves a customer caller from its own state, and
+	// refuses any other but staff before looking: the principal suffices.
+	now, _, err := load(ctx, s, accounts, stream)
+	if err != nil {
+		return Result{}, err
+	}
+	probe := cmd
+	probe.By, probe.At = accountActor(m), s.cfg.Now()
+	if _, err := account.Decide(now, probe); err != nil {
+		return Result{}, err
+	}
+	if cmd.ContactID, err = s.nextContactID(ctx); err != nil {
+		return Result{}, err
+	}
+	return s.Run(ctx, m, cmd.ContactID, stream, func(u *Unit) error {
+		by, err := u.Actor(m)
+		if err != nil {
+			return err
+		}
+		st, _, err := u.Account(accountID)
+		if err != nil {
+			return err
+		}
+		cmd.By, cmd.At = by, s.cfg.Now()
+		evs, err := account.Decide(st, cmd)
+		if err != nil {
+			return err
+		}
+		u.Emit(stream, evs...)
+		return nil
+	})
+}
+
+// SetContactAccessInput is the body of SetContactAccess, for customer and
+// partner contacts alike.
+type SetContactAccessInput struct {
+	// Access: restricted or unrestricted.
+	Access string `json:"access"`
+}
+
+// SetContactAccess makes a customer contact restricted or unrestricted. A
+// contact ID of the wrong form is answered as unknown.
+func (s *Service) SetContactAccess(ctx context.Context, m Meta, accountID, contactID string, in SetContactAccessInput) (Result, error) {
+	if !ids.Contact(contactID) {
+		return Result{}, domain.ErrNotFound
+	}
+	return s.onAccount(ctx, m, accountID, func(_ *Unit, st account.State, by domain.Actor, at time.Time) ([]domain.Event, error) {
+		return account.Decide(st, account.SetContactAccess{AccountID: accountID, ContactID: contactID, Access: in.Access, By: by, At: at})
+	})
+}
+
+// SetInvoiceDeliveryInput is the body of SetInvoiceDelivery.
+type SetInvoiceDeliveryInput struct {
+	// Mode: paper or paperless.
+	Mode string `json:"mode"`
+	// Recipients of paperless invoices, the first the primary.
+	Recipients []string `json:"recipients,omitempty"`
+}
+
+// SetInvoiceDelivery chooses paper or paperless invoices for an account.
+func (s *Service) SetInvoiceDelivery(ctx context.Context, m Meta, accountID string, in SetInvoiceDeliveryInput) (Result, error) {
+	return s.onAccount(ctx, m, accountID, func(_ *Unit, st account.State, by domain.Actor, at time.Time) ([]domain.Event, error) {
+		return account.Decide(st, account.SetInvoiceDelivery{AccountID: accountID, Mode: in.Mode, Recipients: in.Recipients, By: by, At: at})
+	})
+}
+
+// partnerFact loads partner id within u for a decision on an account that
+// names it. An ID of the wrong form is not looked up: the zero fact lets
+// the account's validation name the field.
+func partnerFact(u *Unit, id string) (partner.State, domain.OrgRef, error) {
+	if !partner.ValidID(id) {
+		return partner.State{}, domain.OrgRef{}, nil
+	}
+	return u.Partner(id)
+}
+
+// AssignSolutionAdvisorInput is the body of AssignSolutionAdvisor.
+type AssignSolutionAdvisorInput struct {
+	PartnerID string `json:"partner_id"`
+	ContactID string `json:"contact_id"`
+}
+
+// AssignSolutionAdvisor makes a contact of an advisor partner the
+// customer's solution advisor; the facts about the partner come from the
+// partner's own stream, read in the same attempt.
+func (s *Service) AssignSolutionAdvisor(ctx context.Context, m Meta, accountID string, in AssignSolutionAdvisorInput) (Result, error) {
+	return s.onAccount(ctx, m, accountID, func(u *Unit, st account.State, by domain.Actor, at time.Time) ([]domain.Event, error) {
+		ps, ref, err := partnerFact(u, in.PartnerID)
+		if err != nil {
+			return nil, err
+		}
+		_, known := ps.Contacts[in.ContactID]
+		return account.Decide(st, account.AssignSolutionAdvisor{
+			AccountID: accountID, PartnerID: in.PartnerID, ContactID: in.ContactID,
+			Advisor: ref, IsAdvisor: ps.Is(partner.KindAdvisor), ContactKnown: known,
+			By: by, At: at,
+		})
+	})
+}
+
+// GrantViewRightsInput is the body of GrantViewRights.
+type GrantViewRightsInput struct {
+	PartnerID string `json:"partner_id"`
+	// Scope: all or assigned.
+	Scope string `json:"scope"`
+	// LicenseIDs the partner may see when Scope is assigned.
+	LicenseIDs []string `json:"license_ids,omitempty"`
+}
+
+// GrantViewRights lets a partner see all or some of the customer's
+// licenses, replacing its earlier rights.
+func (s *Service) GrantViewRights(ctx context.Context, m Meta, accountID string, in GrantViewRightsInput) (Result, error) {
+	return s.onAccount(ctx, m, accountID, func(u *Unit, st account.State, by domain.Actor, at time.Time) ([]domain.Event, error) {
+		_, ref, err := partnerFact(u, in.PartnerID)
+		if err != nil {
+			return nil, err
+		}
+		return account.Decide(st, account.GrantViewRights{
+			AccountID: accountID, PartnerID: in.PartnerID, Scope: in.Scope, LicenseIDs: in.LicenseIDs,
+			Partner: ref, By: by, At: at,
+		})
+	})
+}
+
+// RevokeViewRights removes all of a partner's visibility of the customer's
+// licenses. A partner ID of the wrong form is answered as unknown.
+func (s *Service) RevokeViewRights(ctx context.Context, m Meta, accountID, partnerID string) (Result, error) {
+	if !partner.ValidID(partnerID) {
+		return Result{}, domain.ErrNotFound
+	}
+	return s.onAccount(ctx, m, accountID, func(_ *Unit, st account.State, by domain.Actor, at time.Time) ([]domain.Event, error) {
+		return account.Decide(st, account.RevokeViewRights{AccountID: accountID, PartnerID: partnerID, By: by, At: at})
+	})
+}
+
+// DesignateRenewalPartnerInput is the body of DesignateRenewalPartner.
+type DesignateRenewalPartnerInput struct {
+	PartnerID string `json:"partner_id"`
+}
+
+// DesignateRenewalPartner makes a partner the customer's renewal partner.
+func (s *Service) DesignateRenewalPartner(ctx context.Context, m Meta, accountID string, in DesignateRenewalPartnerInput) (Result, error) {
+	return s.onAccount(ctx, m, accountID, func(u *Unit, st account.State, by domain.Actor, at time.Time) ([]domain.Event, error) {
+		_, ref, err := partnerFact(u, in.PartnerID)
+		if err != nil {
+			return nil, err
+		}
+		return account.Decide(st, account.DesignateRenewalPartner{AccountID: accountID, PartnerID: in.PartnerID, Partner: ref, By: by, At: at})
+	})
+}
+
+// RemoveRenewalPartner leaves the customer without a renewal partner.
+func (s *Service) RemoveRenewalPartner(ctx context.Context, m Meta, accountID string) (Result, error) {
+	return s.onAccount(ctx, m, accountID, func(_ *Unit, st account.State, by domain.Actor, at time.Time) ([]domain.Event, error) {
+		return account.Decide(st, account.RemoveRenewalPartner{AccountID: accountID, By: by, At: at})
+	})
+}
+
+// ClearEmbargoHoldInput is the body of ClearEmbargoHold.
+type ClearEmbargoHoldInput struct {
+	// Party is "account" for a hold on the organisation, else the ID of
+	// the contact on hold.
+	Party string `json:"party"`
+	// Note records what compliance verified.
+	Note string `json:"note"`
+}
+
+// ClearEmbargoHold lifts an embargo hold once compliance verified the
+// match. Compliance staff only.
+func (s *Service) ClearEmbargoHold(ctx context.Context, m Meta, accountID string, in ClearEmbargoHoldInput) (Result, error) {
+	return s.onAccount(ctx, m, accountID, func(_ *Unit, st account.State, by domain.Actor, at time.Time) ([]domain.Event, error) {
+		return account.Decide(st, account.ClearEmbargoHold{AccountID: accountID, Party: in.Party, Note: in.Note, By: by, At: at})
+	})
+}
+
+// contactAllocator is what AddContact and AddPartnerContact need of the
+// IDs beyond organisation IDs (internal/numbering's Allocator has it).
+type contactAllocator interface {
+	Next(ctx context.Context, k numbering.Kind, n int) ([]string, error)
+}
+
+// nextContactID draws a contact ID (C-000001), global across customers and
+// partners.
+func (s *Service) nextContactID(ctx context.Context) (string, error) {
+	a, ok := s.ids.(contactAllocator)
+	if !ok {
+		return "", errors.New("command: the ID allocator cannot draw contact numbers")
+	}
+	got, err := a.Next(ctx, numbering.Contact, 1)
+	if err != nil {
+		return "", err
+	}
+	return got[0], nil
 }
