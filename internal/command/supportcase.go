@@ -1,0 +1,150 @@
+package command
+
+import (
+	"context"
+	"encoding/json"
+
+	"github.com/channeldesk/channeldesk/domain"
+	"github.com/channeldesk/channeldesk/domain/ids"
+	"github.com/channeldesk/channeldesk/domain/supportcase"
+	"github.com/channeldesk/channeldesk/internal/numbering"
+)
+
+var cases = Aggregate[supportcase.State]{Evolve: supportcase.Evolve}
+
+// Rules the command service applies to a case before the case aggregate,
+// which takes no fact about the account, decides it.
+const (
+	// RuleCaseAccountUnknown refuses a case about an account that does not
+	// exist.
+	RuleCaseAccountUnknown = "supportcase.account_unknown"
+	// RuleCaseAccountMerged refuses a case about a merged account: it
+	// accepts no further commands, its target answers for it.
+	RuleCaseAccountMerged = "supportcase.account_merged"
+)
+
+// OpenCaseInput is the body of OpenCase. Requester is the principal the
+// case is for: the caller when left out; staff may name someone else.
+// Proposed is the command the case asks to execute, as a JSON object.
+type OpenCaseInput struct {
+	RequestType string          `json:"request_type"`
+	Subject     string          `json:"subject"`
+	AccountID   string          `json:"account_id"`
+	Requester   string          `json:"requester,omitempty"`
+	Description string          `json:"description"`
+	Evidence    []string        `json:"evidence,omitempty"`
+	Proposed    json.RawMessage `json:"proposed,omitempty"`
+}
+
+// OpenCase opens a support case under a newly drawn case number.
+func (s *Service) OpenCase(ctx context.Context, m Meta, in OpenCaseInput) (Result, error) {
+	at := s.cfg.Now()
+	requester := in.Requester
+	if requester == "" {
+		requester = m.Principal.ID
+	}
+	return s.create(ctx, m, numbering.Case, "CASE-", supportcase.StreamID, func(u *Unit, number string) error {
+		by, err := u.Actor(m)
+		if err != nil {
+			return err
+		}
+		evs, err := supportcase.Decide(supportcase.State{}, supportcase.OpenCase{
+			CaseNumber: number, RequestType: in.RequestType, Subject: in.Subject, AccountID: in.AccountID, Requester: requester,
+			Description: in.Description, Evidence: in.Evidence, Proposed: in.Proposed, By: by, At: at,
+		})
+		if err != nil {
+			return err
+		}
+		// Decide checked the account ID's form.
+		acct, _, err := u.Account(in.AccountID)
+		switch {
+		case err != nil:
+			return err
+		case !acct.Exists():
+			return domain.Rule(RuleCaseAccountUnknown, "there is no customer account %s", in.AccountID)
+		case acct.MergedInto != "":
+			return domain.Rule(RuleCaseAccountMerged, "account %s was merged into %s: open the case for %s", in.AccountID, acct.MergedInto, acct.MergedInto)
+		}
+		u.Emit(supportcase.StreamID(number), evs...)
+		return nil
+	})
+}
+
+// onCase runs a command on the existing case number, decided by cmd with
+// the acting party resolved.
+func (s *Service) onCase(ctx context.Context, m Meta, number string, cmd func(by domain.Actor) supportcase.Command) (Result, error) {
+	if !ids.Case(number) {
+		return Result{}, domain.ErrNotFound
+	}
+	return s.Run(ctx, m, number, supportcase.StreamID(number), func(u *Unit) error {
+		by, err := u.Actor(m)
+		if err != nil {
+			return err
+		}
+		st, err := Load(u, cases, supportcase.StreamID(number))
+		if err != nil {
+			return err
+		}
+		evs, err := supportcase.Decide(st, cmd(by))
+		if err != nil {
+			return err
+		}
+		u.Emit(supportcase.StreamID(number), evs...)
+		return nil
+	})
+}
+
+// RequestInformationInput is the body of RequestInformation.
+type RequestInformationInput struct {
+	What string `json:"what"`
+}
+
+// RequestInformation sends a case back to its requester, who has 24 hours
+// to answer.
+func (s *Service) RequestInformation(ctx context.Context, m Meta, number string, in RequestInformationInput) (Result, error) {
+	at := s.cfg.Now()
+	return s.onCase(ctx, m, number, func(by domain.Actor) supportcase.Command {
+		return supportcase.RequestInformation{CaseNumber: number, What: in.What, By: by, At: at}
+	})
+}
+
+// ProvideInformationInput is the body of ProvideInformation.
+type ProvideInformationInput struct {
+	Information string   `json:"information,omitempty"`
+	Evidence    []string `json:"evidence,omitempty"`
+}
+
+// ProvideInformation answers a case's request for information.
+func (s *Service) ProvideInformation(ctx context.Context, m Meta, number string, in ProvideInformationInput) (Result, error) {
+	at := s.cfg.Now()
+	return s.onCase(ctx, m, number, func(by domain.Actor) supportcase.Command {
+		return supportcase.ProvideInformation{CaseNumber: number, Information: in.Information, Evidence: in.Evidence, By: by, At: at}
+	})
+}
+
+// ApproveCaseInput is the body of ApproveCase.
+type ApproveCaseInput struct {
+	Note string `json:"note,omitempty"`
+}
+
+// ApproveCase approves a case. Executing what the case proposes is a
+// command of its own (a split names the approved case, for instance).
+func (s *Service) ApproveCase(ctx context.Context, m Meta, number string, in ApproveCaseInput) (Result, error) {
+	at := s.cfg.Now()
+	return s.onCase(ctx, m, number, func(by domain.Actor) supportcase.Command {
+		return supportcase.ApproveCase{CaseNumber: number, Note: in.Note, By: by, At: at}
+	})
+}
+
+// RejectCaseInput is the body of RejectCase.
+type RejectCaseInput struct {
+	Reason string `json:"reason"`
+}
+
+// RejectCase rejects a case, saying why.
+func (s *Service) RejectCase(ctx context.Context, m Meta, number string, in RejectCaseInput) (Result, error) {
+	at := s.cfg.Now()
+	return s.onCase(ctx, m, number, func(by domain.Actor) supportcase.Command {
+		return supportcase.RejectCase{CaseNumber: number, Reason: in.Reason, By: by, At: at}
+	})
+}
