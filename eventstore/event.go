@@ -43,7 +43,8 @@ type NewEvent struct {
 }
 
 // StreamAppend is the events to append to one stream, which must be at
-// ExpectedVersion (0 for a stream that does not exist yet).
+// ExpectedVersion (0 for a stream that does not exist yet). Without events
+// it only asserts that the stream is at ExpectedVersion (see Store.Append).
 type StreamAppend struct {
 	StreamID        string
 	ExpectedVersion int64

@@ -93,6 +93,18 @@ const eventColumns = `position, event_id, stream_id, stream_version, category, e
 // streams were at their expected versions and every event is recorded, or
 // nothing is written and the error matches ErrConflict. It returns the
 // recorded events in the order given, with their positions.
+//
+// A stream given without events is a version assertion: it must be at its
+// expected version (0: it has no events) for the append to go through, and
+// it is checked in the same statement as the writes, so an append whose
+// decision read a stream it does not write conflicts if that stream moved
+// since it was read. At least one stream must have events.
+//
+// An assertion sees what was committed when the append's statement began:
+// unlike a written stream, whose next version the unique key reserves, an
+// asserted stream is not locked, so a write to it that commits while the
+// append itself runs (its statement, and with WithCommand its transaction)
+// is not seen.
 func (s *Store) Append(ctx context.Context, streams []StreamAppend, md Metadata, opts ...AppendOption) ([]Event, error) {
 	var cfg appendConfig
 	for _, o := range opts {
@@ -141,6 +153,9 @@ func flatten(streams []StreamAppend, md Metadata) ([]Event, error) {
 	for _, sa := range streams {
 		n += len(sa.Events)
 	}
+	if n == 0 {
+		return nil, fmt.Errorf("%w: no events", ErrInvalidAppend)
+	}
 	rows := make([]Event, 0, n)
 	for _, sa := range streams {
 		if err := validStreamID(sa.StreamID); err != nil {
@@ -154,9 +169,6 @@ func flatten(streams []StreamAppend, md Metadata) ([]Event, error) {
 		}
 		if sa.ExpectedVersion < 0 {
 			return nil, fmt.Errorf("%w: negative expected version for %s", ErrInvalidAppend, sa.StreamID)
-		}
-		if len(sa.Events) == 0 {
-			return nil, fmt.Errorf("%w: no events for %s", ErrInvalidAppend, sa.StreamID)
 		}
 		for i, e := range sa.Events {
 			// Data is not parsed here: PostgreSQL parses it into jsonb
@@ -257,9 +269,12 @@ WHERE CASE WHEN $3::bigint = 1 THEN NOT EXISTS (SELECT FROM events WHERE stream_
 RETURNING position, recorded_at`
 
 // insertManySQL appends any number of events to any number of streams in one
-// statement: the events are passed as arrays, the expected versions checked
-// for every stream as in insertOneSQL, and no row is inserted if any stream
-// moved. Rows are inserted in stream order, so that concurrent appends to
+// statement: the events are passed as arrays, the expected version of every
+// stream, written or only asserted, is checked, and no row is inserted if
+// any stream moved. Version v is current when it exists (or, for v = 0, no
+// event does) and v + 1 does not: for a written stream the unique key
+// would refuse v + 1 anyway, for an asserted one only this check sees it.
+// Rows are inserted in stream order, so that concurrent appends to
 // overlapping streams wait for each other's keys in the same order and
 // cannot deadlock; positions follow the order given.
 const insertManySQL = `
@@ -273,7 +288,8 @@ WITH input AS (
 ), moved AS (
 	SELECT 1 FROM expected x
 	WHERE CASE WHEN x.version = 0 THEN EXISTS (SELECT FROM events e WHERE e.stream_id = x.stream_id)
-		ELSE NOT EXISTS (SELECT FROM events e WHERE e.stream_id = x.stream_id AND e.stream_version = x.version) END
+		ELSE NOT EXISTS (SELECT FROM events e WHERE e.stream_id = x.stream_id AND e.stream_version = x.version)
+			OR EXISTS (SELECT FROM events e WHERE e.stream_id = x.stream_id AND e.stream_version = x.version + 1) END
 	LIMIT 1
 )
 INSERT INTO events (position, event_id, stream_id, stream_version, category, event_type,
@@ -288,7 +304,7 @@ RETURNING event_id, position, recorded_at`
 
 func (s *Store) insert(ctx context.Context, q querier, streams []StreamAppend, rows []Event) ([]Event, error) {
 	md := rows[0].Metadata
-	if len(rows) == 1 {
+	if len(rows) == 1 && len(streams) == 1 {
 		r := &rows[0]
 		// IDs go as [16]byte, which pgx sends in binary, not as
 		// uuid.UUID, whose driver.Valuer makes a string for the server to

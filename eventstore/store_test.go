@@ -302,6 +302,10 @@ func TestInvalidAppends(t *testing.T) {
 		{"no streams", nil, md},
 		{"no actor", []eventstore.StreamAppend{{StreamID: "account-1", Events: []eventstore.NewEvent{good}}}, eventstore.Metadata{}},
 		{"no events", []eventstore.StreamAppend{{StreamID: "account-1"}}, md},
+		{"only assertions", []eventstore.StreamAppend{{StreamID: "account-1"}, {StreamID: "partner-1", ExpectedVersion: 3}}, md},
+		{"assertion with a negative version", []eventstore.StreamAppend{{StreamID: "account-1", Events: []eventstore.NewEvent{good}}, {StreamID: "partner-1", ExpectedVersion: -1}}, md},
+		{"assertion on a malformed stream", []eventstore.StreamAppend{{StreamID: "account-1", Events: []eventstore.NewEvent{good}}, {StreamID: "partner.1"}}, md},
+		{"assertion on a stream also written", []eventstore.StreamAppend{{StreamID: "account-1", Events: []eventstore.NewEvent{good}}, {StreamID: "account-1"}}, md},
 		{"stream without category", []eventstore.StreamAppend{{StreamID: "account", Events: []eventstore.NewEvent{good}}}, md},
 		{"stream with a dot", []eventstore.StreamAppend{{StreamID: "account-1.2", Events: []eventstore.NewEvent{good}}}, md},
 		{"stream with a wildcard", []eventstore.StreamAppend{{StreamID: "account-*", Events: []eventstore.NewEvent{good}}}, md},
@@ -332,5 +336,130 @@ func TestInvalidAppends(t *testing.T) {
 	}
 	if n := count(t, pool); n != 1 {
 		t.Fatalf("%d events, want 1", n)
+	}
+}
+
+// head is the number of events in the store and the position of the last.
+func head(t *testing.T, pool *pgxpool.Pool) (int, int64) {
+	t.Helper()
+	var n int
+	var last int64
+	if err := pool.QueryRow(context.Background(), `SELECT count(*), coalesce(max(position), 0) FROM events`).Scan(&n, &last); err != nil {
+		t.Fatal(err)
+	}
+	return n, last
+}
+
+// TestVersionAssertions: a stream given without events is checked at its
+// expected version in the same append as the writes. While it is there the
+// writes go through and nothing is added to it; once it moved, nothing of
+// the append is recorded on any stream, and the conflict names it.
+func TestVersionAssertions(t *testing.T) {
+	t.Parallel()
+	s, pool := newStore(t, 4)
+	ctx := context.Background()
+	// A fact stream at version 2 and a stream the commands write, at 1.
+	if _, err := s.Append(ctx, []eventstore.StreamAppend{
+		{StreamID: "partner-1", Events: []eventstore.NewEvent{ev("partner.registered"), ev("partner.status_changed")}},
+		{StreamID: "order-1", Events: []eventstore.NewEvent{ev("order.submitted")}},
+	}, md); err != nil {
+		t.Fatal(err)
+	}
+
+	// Holding assertions: before or after the writes, one event or several,
+	// a stream that does not exist asserted at 0.
+	rec, err := s.Append(ctx, []eventstore.StreamAppend{
+		{StreamID: "partner-1", ExpectedVersion: 2},
+		{StreamID: "order-1", ExpectedVersion: 1, Events: []eventstore.NewEvent{ev("order.cancelled")}},
+		{StreamID: "account-404", ExpectedVersion: 0},
+	}, md)
+	if err != nil {
+		t.Fatalf("holding assertions: %v", err)
+	}
+	if len(rec) != 1 || rec[0].StreamID != "order-1" || rec[0].StreamVersion != 2 || rec[0].Position <= 0 {
+		t.Fatalf("recorded %+v, want order.cancelled at version 2 of order-1", rec)
+	}
+	rec, err = s.Append(ctx, []eventstore.StreamAppend{
+		{StreamID: "order-1", ExpectedVersion: 2, Events: []eventstore.NewEvent{ev("order.noted"), ev("order.noted")}},
+		{StreamID: "order-2", Events: []eventstore.NewEvent{ev("order.submitted")}},
+		{StreamID: "partner-1", ExpectedVersion: 2},
+	}, md)
+	if err != nil || len(rec) != 3 {
+		t.Fatalf("holding assertion with several streams: %+v %v", rec, err)
+	}
+	for stream, want := range map[string]int64{"partner-1": 2, "order-1": 4, "order-2": 1, "account-404": 0} {
+		if v, err := s.StreamVersion(ctx, stream); err != nil || v != want {
+			t.Fatalf("%s at version %d (%v), want %d", stream, v, err, want)
+		}
+	}
+
+	// The fact moves; every append that still asserts version 2 conflicts
+	// on it and records nothing anywhere, however its writes are shaped.
+	if _, err := s.Append(ctx, []eventstore.StreamAppend{{StreamID: "partner-1", ExpectedVersion: 2, Events: []eventstore.NewEvent{ev("partner.status_changed")}}}, md); err != nil {
+		t.Fatal(err)
+	}
+	n, last := head(t, pool)
+	for _, c := range []struct {
+		name     string
+		streams  []eventstore.StreamAppend
+		expected int64
+	}{
+		{"one event", []eventstore.StreamAppend{
+			{StreamID: "order-1", ExpectedVersion: 4, Events: []eventstore.NewEvent{ev("order.cancelled")}},
+			{StreamID: "partner-1", ExpectedVersion: 2},
+		}, 2},
+		{"several streams, the assertion first", []eventstore.StreamAppend{
+			{StreamID: "partner-1", ExpectedVersion: 2},
+			{StreamID: "order-1", ExpectedVersion: 4, Events: []eventstore.NewEvent{ev("order.cancelled")}},
+			{StreamID: "order-3", Events: []eventstore.NewEvent{ev("order.submitted"), ev("order.fulfilled")}},
+			{StreamID: "account-404"},
+		}, 2},
+		{"an older version", []eventstore.StreamAppend{
+			{StreamID: "order-3", Events: []eventstore.NewEvent{ev("order.submitted")}},
+			{StreamID: "partner-1", ExpectedVersion: 1},
+		}, 1},
+		{"a stream asserted not to exist", []eventstore.StreamAppend{
+			{StreamID: "order-3", Events: []eventstore.NewEvent{ev("order.submitted")}},
+			{StreamID: "partner-1", ExpectedVersion: 0},
+		}, 0},
+		{"a version from the future", []eventstore.StreamAppend{
+			{StreamID: "order-3", Events: []eventstore.NewEvent{ev("order.submitted")}},
+			{StreamID: "partner-1", ExpectedVersion: 7},
+		}, 7},
+	} {
+		_, err := s.Append(ctx, c.streams, md)
+		var ce *eventstore.ConflictError
+		if !errors.Is(err, eventstore.ErrConflict) || !errors.As(err, &ce) || ce.StreamID != "partner-1" || ce.Expected != c.expected || ce.Actual != 3 {
+			t.Fatalf("%s: want a conflict on partner-1 at 3, expected %d; got %v", c.name, c.expected, err)
+		}
+		if gotN, gotLast := head(t, pool); gotN != n || gotLast != last {
+			t.Fatalf("%s: %d events up to %d after a refused append, want %d up to %d", c.name, gotN, gotLast, n, last)
+		}
+	}
+	// In a transaction with the command log too: nothing appended, no
+	// command recorded.
+	cmd := eventstore.Command{Scope: "staff:test", Key: "k-assert", RequestHash: "h", CommandID: "cmd-a"}
+	_, err = s.Append(ctx, []eventstore.StreamAppend{
+		{StreamID: "order-1", ExpectedVersion: 4, Events: []eventstore.NewEvent{ev("order.cancelled")}},
+		{StreamID: "partner-1", ExpectedVersion: 2},
+	}, md, eventstore.WithCommand(cmd))
+	if !errors.Is(err, eventstore.ErrConflict) {
+		t.Fatalf("with a command: want a conflict, got %v", err)
+	}
+	if rc, err := s.LookupCommand(ctx, cmd.Scope, cmd.Key); rc != nil || err != nil {
+		t.Fatalf("a refused append recorded its command: %+v %v", rc, err)
+	}
+	if gotN, _ := head(t, pool); gotN != n {
+		t.Fatalf("%d events after a refused append with a command, want %d", gotN, n)
+	}
+	// Asserting the current version goes through again.
+	if _, err := s.Append(ctx, []eventstore.StreamAppend{
+		{StreamID: "order-1", ExpectedVersion: 4, Events: []eventstore.NewEvent{ev("order.cancelled")}},
+		{StreamID: "partner-1", ExpectedVersion: 3},
+	}, md, eventstore.WithCommand(cmd)); err != nil {
+		t.Fatal(err)
+	}
+	if v, _ := s.StreamVersion(ctx, "partner-1"); v != 3 {
+		t.Fatalf("an assertion wrote to partner-1: version %d", v)
 	}
 }

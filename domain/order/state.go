@@ -25,7 +25,7 @@ type State struct {
 	Lines               []Line
 	Currency            string
 	TotalMinor          int64
-	CustomerAccountID   string
+	CustomerAccountID   string // the account it answers under: its customer, or where a merge moved it
 	PartnerID           string
 	DistributorID       string
 	DistributorPONumber string
@@ -65,6 +65,8 @@ func Evolve(s State, e domain.Event) State {
 		s.LicenseIDs = slices.Clone(e.LicenseIDs)
 		s.InvoiceNumber = e.InvoiceNumber
 		s.OwnerAccountID = e.OwnerAccountID
+	case CustomerChanged:
+		s.CustomerAccountID = e.ToAccountID
 	}
 	return s
 }

@@ -11,9 +11,11 @@ var partners = Aggregate[partner.State]{Evolve: partner.Evolve}
 // Actor resolves the acting principal of m into a domain.Actor within u:
 // a partner contact from its partner organisation (program status, the
 // contact's roles and access), a customer contact from its account; staff
-// as they are. The organisation's stream is loaded in the same attempt, so
-// a change to it (say the partner expired) conflicts with the command and
-// it is decided again.
+// as they are. The organisation's stream is loaded in the same attempt, and
+// the command's append checks its version even when it writes nothing
+// there (see Unit), so a change to it committed between the read and the
+// append (say the partner expired) conflicts with the command and it is
+// decided again.
 func (u *Unit) Actor(m Meta) (domain.Actor, error) {
 	p := m.Principal
 	switch p.Kind {

@@ -3,11 +3,13 @@ package command
 import (
 	"context"
 	"fmt"
+	"time"
 
 	"github.com/channeldesk/channeldesk/domain"
 	"github.com/channeldesk/channeldesk/domain/account"
 	"github.com/channeldesk/channeldesk/domain/contract"
 	"github.com/channeldesk/channeldesk/domain/license"
+	"github.com/channeldesk/channeldesk/domain/order"
 )
 
 // MergeAccountsInput is the body of MergeAccounts.
@@ -23,17 +25,13 @@ type MergeAccountsInput struct {
 // MergeAccounts merges account sourceID into in.Into. Everything the merge
 // touches is appended in one atomic append, each stream at the version it
 // was read at: the merged account (account.merged), the survivor
-// (account.merge_received), and every license and agreement the merged
-// account held (license.owner_changed, contract.owner_changed). So either
-// all of it is recorded or none of it; a concurrent change to any of those
-// streams (a license issued to the source, an agreement changed) makes the
-// whole merge be decided again on fresh state.
-//
-// Orders are not written: the order aggregate has no owner change, and an
-// order stays the history of the customer it was placed for. The orders
-// answer under the survivor through account.merge_received, and a
-// fulfilment racing the merge conflicts on the source account's stream, to
-// which it appends account.license_attached.
+// (account.merge_received), and every license, agreement and order the
+// merged account held (license.owner_changed, contract.owner_changed,
+// order.customer_changed). So either all of it is recorded or none of it;
+// a concurrent change to any of those streams (a license issued to the
+// source, an agreement changed, an order fulfilled) makes the whole merge
+// be decided again on fresh state. Contacts and relationships move with
+// the account events themselves.
 func (s *Service) MergeAccounts(ctx context.Context, m Meta, sourceID string, in MergeAccountsInput) (Result, error) {
 	if !account.ValidID(sourceID) {
 		return Result{}, domain.ErrNotFound
@@ -63,38 +61,46 @@ func (s *Service) MergeAccounts(ctx context.Context, m Meta, sourceID string, in
 			return err
 		}
 		u.EmitAll(plan.Streams)
-		for _, id := range plan.Licenses {
-			stream := license.StreamID(id)
-			st, err := Load(u, Aggregate[license.State]{Evolve: license.Evolve}, stream)
-			if err != nil {
-				return err
-			}
-			if !st.Exists() {
-				// The account lists a license the store does not have:
-				// our data is broken, not the request.
-				return fmt.Errorf("merge %s: license %s answers under it but has no stream", sourceID, id)
-			}
-			evs, err := license.Move(st, target.ID, by, at)
-			if err != nil {
-				return fmt.Errorf("merge %s: move license %s: %w", sourceID, id, err)
-			}
-			u.Emit(stream, evs...)
+		mv := merging{u: u, source: sourceID, target: target.ID, by: by, at: at}
+		if err := moveAll(mv, licenses, "license", plan.Licenses, license.StreamID, license.Move); err != nil {
+			return err
 		}
-		for _, number := range plan.Contracts {
-			stream := contract.StreamID(number)
-			st, err := Load(u, Aggregate[contract.State]{Evolve: contract.Evolve}, stream)
-			if err != nil {
-				return err
-			}
-			if !st.Exists() {
-				return fmt.Errorf("merge %s: agreement %s answers under it but has no stream", sourceID, number)
-			}
-			evs, err := contract.Move(st, target.ID, by, at)
-			if err != nil {
-				return fmt.Errorf("merge %s: move agreement %s: %w", sourceID, number, err)
-			}
-			u.Emit(stream, evs...)
+		if err := moveAll(mv, contracts, "agreement", plan.Contracts, contract.StreamID, contract.Move); err != nil {
+			return err
 		}
-		return nil
+		return moveAll(mv, orders, "order", plan.Orders, order.StreamID, order.Move)
 	})
+}
+
+// merging is one attempt of a merge, as the aggregates it moves see it.
+type merging struct {
+	u              *Unit
+	source, target string
+	by             domain.Actor
+	at             time.Time
+}
+
+// moveAll loads, within the merge's attempt, the stream of every aggregate
+// of a kind (what) that the merged account held, decides with move that it
+// follows the account into the target, and emits the events.
+func moveAll[S interface{ Exists() bool }](mv merging, agg Aggregate[S], what string, ids []string, stream func(id string) string,
+	move func(s S, to string, by domain.Actor, at time.Time) ([]domain.Event, error)) error {
+	for _, id := range ids {
+		sid := stream(id)
+		st, err := Load(mv.u, agg, sid)
+		if err != nil {
+			return err
+		}
+		if !st.Exists() {
+			// The account lists an aggregate the store does not have: our
+			// data is broken, not the request.
+			return fmt.Errorf("merge %s: %s %s answers under it but has no stream", mv.source, what, id)
+		}
+		evs, err := move(st, mv.target, mv.by, mv.at)
+		if err != nil {
+			return fmt.Errorf("merge %s: move %s %s: %w", mv.source, what, id, err)
+		}
+		mv.u.Emit(sid, evs...)
+	}
+	return nil
 }

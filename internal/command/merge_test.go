@@ -3,17 +3,23 @@ package command_test
 import (
 	"context"
 	"errors"
-	"sync/atomic"
+	"slices"
+	"strings"
 	"testing"
+
+	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgxpool"
 
 	"github.com/channeldesk/channeldesk/domain"
 	"github.com/channeldesk/channeldesk/domain/account"
 	"github.com/channeldesk/channeldesk/domain/catalog"
 	"github.com/channeldesk/channeldesk/domain/contract"
 	"github.com/channeldesk/channeldesk/domain/license"
+	"github.com/channeldesk/channeldesk/domain/order"
 	"github.com/channeldesk/channeldesk/eventstore"
 	"github.com/channeldesk/channeldesk/internal/auth"
 	"github.com/channeldesk/channeldesk/internal/command"
+	"github.com/channeldesk/channeldesk/internal/numbering"
 )
 
 var mergeAdmin = auth.Staff("ada", domain.RoleAdmin)
@@ -21,7 +27,9 @@ var mergeAdmin = auth.Staff("ada", domain.RoleAdmin)
 // mergeFixture is a source account holding two licenses, an agreement and
 // an order, and a target account, on a fresh store.
 type mergeFixture struct {
+	pool             *pgxpool.Pool
 	store            *eventstore.Store
+	ids              *numbering.Allocator
 	svc              *command.Service
 	source, target   string
 	licenses         []string
@@ -33,18 +41,17 @@ type mergeFixture struct {
 func newMergeFixture(t *testing.T) mergeFixture {
 	t.Helper()
 	ctx := context.Background()
-	store, ids, source := setup(t)
+	pool, store, ids, source := businessSetup(t)
 	svc := command.New(store, ids, command.Config{})
 	res, err := svc.RegisterAccount(ctx, command.Meta{Principal: mergeAdmin}, command.RegisterAccountInput{
 		Name: "Survivor AG", PrimaryDomain: "survivor.example", Address: account.Address{Country: "CH"}})
 	if err != nil {
 		t.Fatal(err)
 	}
-	f := mergeFixture{store: store, svc: svc, source: source, target: res.ID,
+	f := mergeFixture{pool: pool, store: store, ids: ids, svc: svc, source: source, target: res.ID,
 		licenses: []string{"LIC-0000001", "LIC-0000002"}, contract: "ELA-000001", order: "ORD-0000001", partner: "700001HQ"}
-	// What fulfilment and RegisterContract would record (their endpoints
-	// are another slice): the other aggregates' streams and the links on
-	// the account, in one append.
+	// What SubmitOrder, fulfilment and RegisterContract record: the other
+	// aggregates' streams and the links on the account, in one append.
 	_, err = svc.Run(ctx, command.Meta{Principal: mergeAdmin}, source, account.StreamID(source), func(u *command.Unit) error {
 		if _, err := command.Load(u, accountAgg, account.StreamID(source)); err != nil {
 			return err
@@ -56,6 +63,10 @@ func newMergeFixture(t *testing.T) mergeFixture {
 		}
 		u.Emit(contract.StreamID(f.contract), contract.Registered{ContractNumber: f.contract, Program: contract.ProgramEnterprise,
 			AccountID: source, PrimaryAdmin: "C-000001", DiscountLevel: 3, TermStart: "2025-01-01", TermEnd: "2027-12-31"})
+		u.Emit(order.StreamID(f.order), order.Submitted{OrderNumber: f.order, PONumber: "PO-7", PODate: "2025-01-15",
+			OrderType: order.TypeNew, Catalog: order.CatalogSoftware, Currency: "EUR", TotalMinor: 200000,
+			Lines:             []order.Line{{SKU: "XA-PLAT", Product: "XenApp", Edition: "Platinum", Quantity: 200, UnitPriceMinor: 1000, Currency: "EUR"}},
+			CustomerAccountID: source, PartnerID: f.partner})
 		u.Emit(account.StreamID(source),
 			account.ContractAttached{AccountID: source, Number: f.contract, Program: account.ProgramEnterprise},
 			account.OrderAttached{AccountID: source, OrderNumber: f.order, PartnerID: f.partner})
@@ -81,11 +92,11 @@ func (f mergeFixture) load(t *testing.T, stream string) []eventstore.Event {
 	return evs
 }
 
-// TestMergeMovesLicensesAndAgreementsInOneAppend: the merge records the
-// two account events and an owner change on every license and agreement
-// the source held, all under one command, and the moved aggregates now
-// name the target as their owner.
-func TestMergeMovesLicensesAndAgreementsInOneAppend(t *testing.T) {
+// TestMergeMovesLicensesAgreementsAndOrdersInOneAppend: the merge records
+// the two account events, an owner change on every license and agreement
+// and a customer change on every order the source held, all under one
+// command, and the moved aggregates now name the target.
+func TestMergeMovesLicensesAgreementsAndOrdersInOneAppend(t *testing.T) {
 	t.Parallel()
 	f := newMergeFixture(t)
 	ctx := context.Background()
@@ -93,7 +104,7 @@ func TestMergeMovesLicensesAndAgreementsInOneAppend(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	want := []string{"account.merged", "account.merge_received", "license.owner_changed", "license.owner_changed", "contract.owner_changed"}
+	want := []string{"account.merged", "account.merge_received", "license.owner_changed", "license.owner_changed", "contract.owner_changed", "order.customer_changed"}
 	if len(res.Events) != len(want) || res.ID != f.source || res.Stream != account.StreamID(f.source) || res.Version != f.sourceV+1 {
 		t.Fatalf("merge answer %+v", res)
 	}
@@ -103,7 +114,7 @@ func TestMergeMovesLicensesAndAgreementsInOneAppend(t *testing.T) {
 		}
 	}
 	var commandID string
-	for _, stream := range []string{account.StreamID(f.source), account.StreamID(f.target), license.StreamID(f.licenses[0]), license.StreamID(f.licenses[1]), contract.StreamID(f.contract)} {
+	for _, stream := range f.streams() {
 		evs := f.load(t, stream)
 		last := evs[len(evs)-1]
 		if commandID == "" {
@@ -140,10 +151,10 @@ func TestMergeMovesLicensesAndAgreementsInOneAppend(t *testing.T) {
 	if !tgt.Licenses[f.licenses[0]] || !tgt.Licenses[f.licenses[1]] || tgt.Contracts[f.contract] == "" || tgt.Orders[f.order].PartnerID != f.partner {
 		t.Fatalf("the target does not hold what moved: %+v", tgt)
 	}
-	// The order is not written (no owner change in the order aggregate):
-	// it answers under the target through account.merge_received.
-	if evs := f.load(t, "order-"+f.order); len(evs) != 0 {
-		t.Fatalf("order stream written: %v", evs)
+	var ord order.State
+	fold(order.StreamID(f.order), func(e domain.Event) { ord = order.Evolve(ord, e) })
+	if ord.CustomerAccountID != f.target || ord.PartnerID != f.partner {
+		t.Fatalf("order answers under %q (partner %q), want %s (partner %s)", ord.CustomerAccountID, ord.PartnerID, f.target, f.partner)
 	}
 	// The merged source accepts no further commands.
 	_, err = f.svc.TagAccount(ctx, command.Meta{Principal: mergeAdmin}, f.source, command.TagAccountInput{Tag: "late"})
@@ -153,88 +164,130 @@ func TestMergeMovesLicensesAndAgreementsInOneAppend(t *testing.T) {
 	}
 }
 
-// mergeRacer lets another writer allocate a license just before the first
-// races appends, between the merge's reads and its append.
-type mergeRacer struct {
-	*eventstore.Store
-	races    int32
-	license  string
-	appended atomic.Int32
+// streams are the streams the fixture's merge writes to.
+func (f mergeFixture) streams() []string {
+	return []string{account.StreamID(f.source), account.StreamID(f.target), license.StreamID(f.licenses[0]),
+		license.StreamID(f.licenses[1]), contract.StreamID(f.contract), order.StreamID(f.order)}
 }
 
-func (r *mergeRacer) Append(ctx context.Context, s []eventstore.StreamAppend, md eventstore.Metadata, opts ...eventstore.AppendOption) ([]eventstore.Event, error) {
-	if r.appended.Add(1) <= r.races {
-		other := command.New(r.Store, nil, command.Config{})
-		stream := license.StreamID(r.license)
-		_, err := other.Run(ctx, command.Meta{Principal: auth.Staff("other", domain.RoleSupport)}, r.license, stream, func(u *command.Unit) error {
-			if _, err := command.Load(u, command.Aggregate[license.State]{Evolve: license.Evolve}, stream); err != nil {
-				return err
-			}
-			u.Emit(stream, license.Allocated{HostIDType: "mac", HostID: "00:11:22:33:44:55", Quantity: 10})
-			return nil
-		})
-		if err != nil {
-			return nil, err
-		}
+// head is the number of events in the store and the position of the last.
+func (f mergeFixture) head(t *testing.T) (int, eventstore.Position) {
+	t.Helper()
+	var n int
+	var last eventstore.Position
+	if err := f.pool.QueryRow(context.Background(), `SELECT count(*), coalesce(max(position), 0) FROM events`).Scan(&n, &last); err != nil {
+		t.Fatal(err)
 	}
-	return r.Store.Append(ctx, s, md, opts...)
+	return n, last
+}
+
+// since returns the streams and types of the events recorded after
+// position after, in order.
+func (f mergeFixture) since(t *testing.T, after eventstore.Position) []string {
+	t.Helper()
+	rows, err := f.pool.Query(context.Background(), `SELECT stream_id || ' ' || event_type FROM events WHERE position > $1 ORDER BY position`, after)
+	if err != nil {
+		t.Fatal(err)
+	}
+	got, err := pgx.CollectRows(rows, pgx.RowTo[string])
+	if err != nil {
+		t.Fatal(err)
+	}
+	return got
+}
+
+// races are what another writer records on each kind of stream a merge
+// moves, between the merge's reads and its append, by the stream and type
+// of the event.
+func (f mergeFixture) races() map[string]func(ctx context.Context, n int32) error {
+	return map[string]func(ctx context.Context, n int32) error{
+		license.StreamID(f.licenses[1]) + " license.allocated": func(ctx context.Context, _ int32) error {
+			return appendDirect(ctx, f.store, license.StreamID(f.licenses[1]), license.Allocated{HostIDType: license.HostMAC, HostID: "00:11:22:33:44:55", Quantity: 10})
+		},
+		contract.StreamID(f.contract) + " contract.discount_level_set": func(ctx context.Context, n int32) error {
+			return appendDirect(ctx, f.store, contract.StreamID(f.contract), contract.DiscountLevelSet{DiscountLevel: 3 + int(n)})
+		},
+		order.StreamID(f.order) + " order.cancelled": func(ctx context.Context, _ int32) error {
+			return appendDirect(ctx, f.store, order.StreamID(f.order), order.Cancelled{OrderNumber: f.order, Reason: "withdrawn"})
+		},
+	}
 }
 
 // TestMergeConflictOnOneStreamLeavesNoEventAnywhere: a write to one of the
-// moved licenses between the merge's reads and its append fails the whole
-// append: with no retry left, not one event of the merge is recorded on any
-// of the five streams; with retries, the merge is decided again on the
-// fresh license and recorded once everywhere.
+// moved streams (a license, the agreement, the order) between the merge's
+// reads and its append fails the whole append: with no retry left, the
+// store holds the other writer's event and not one event of the merge, on
+// any stream; with retries, the merge is decided again on the fresh state
+// and recorded once everywhere.
 func TestMergeConflictOnOneStreamLeavesNoEventAnywhere(t *testing.T) {
+	t.Parallel()
+	for name := range newMergeFixture(t).races() {
+		t.Run(name, func(t *testing.T) {
+			t.Parallel()
+			f := newMergeFixture(t)
+			race := f.races()[name]
+			ctx := context.Background()
+			n, head := f.head(t)
+
+			r := &racer{Store: f.store, races: 1, race: race}
+			_, err := command.New(r, f.ids, command.Config{MaxAttempts: 1}).MergeAccounts(ctx, command.Meta{Principal: mergeAdmin}, f.source, f.input())
+			var ce *eventstore.ConflictError
+			if !errors.As(err, &ce) || !strings.HasPrefix(name, ce.StreamID+" ") {
+				t.Fatalf("want a conflict on the raced stream, got %v", err)
+			}
+			if got := f.since(t, head); len(got) != 1 || got[0] != name {
+				t.Fatalf("after a failed merge the store gained %q, want only the other writer's %q", got, name)
+			}
+			if after, _ := f.head(t); after != n+1 {
+				t.Fatalf("%d events after a failed merge, want %d", after, n+1)
+			}
+
+			_, head = f.head(t)
+			r = &racer{Store: f.store, races: 1, race: race}
+			res, err := command.New(r, f.ids, command.Config{}).MergeAccounts(ctx, command.Meta{Principal: mergeAdmin}, f.source, f.input())
+			if err != nil || r.appended.Load() != 2 || len(res.Events) != 6 {
+				t.Fatalf("merge after a conflict: %+v %v (%d appends)", res, err, r.appended.Load())
+			}
+			got := f.since(t, head)
+			if len(got) != 7 || got[0] != name {
+				t.Fatalf("recorded %q, want the other writer's %s, then the merge's six events", got, name)
+			}
+			for _, stream := range f.streams() {
+				evs := f.load(t, stream)
+				if last := evs[len(evs)-1]; !slices.ContainsFunc(res.Events, func(e command.ResultEvent) bool { return e.ID == last.ID }) {
+					t.Fatalf("%s: last event %s is not the merge's", stream, last.Type)
+				}
+			}
+		})
+	}
+}
+
+// TestMergeConflictRetriesAreBounded: a merge whose moved streams change
+// under every attempt (a license, then the agreement, then the order)
+// answers a conflict after MaxAttempts and records nothing of its own.
+func TestMergeConflictRetriesAreBounded(t *testing.T) {
 	t.Parallel()
 	f := newMergeFixture(t)
 	ctx := context.Background()
-	streams := []string{account.StreamID(f.source), account.StreamID(f.target), license.StreamID(f.licenses[0]), license.StreamID(f.licenses[1]), contract.StreamID(f.contract)}
-	count := func() map[string]int {
-		n := map[string]int{}
-		for _, s := range streams {
-			n[s] = len(f.load(t, s))
-		}
-		return n
+	races := f.races()
+	moves := []func(context.Context, int32) error{
+		races[license.StreamID(f.licenses[1])+" license.allocated"],
+		races[contract.StreamID(f.contract)+" contract.discount_level_set"],
+		races[order.StreamID(f.order)+" order.cancelled"],
 	}
-	before := count()
-
-	racer := &mergeRacer{Store: f.store, races: 1, license: f.licenses[1]}
-	once := command.New(racer, nil, command.Config{MaxAttempts: 1})
-	_, err := once.MergeAccounts(ctx, command.Meta{Principal: mergeAdmin}, f.source, f.input())
-	if !errors.Is(err, eventstore.ErrConflict) {
-		t.Fatalf("want a conflict, got %v", err)
+	n, head := f.head(t)
+	r := &racer{Store: f.store, races: 3, race: func(ctx context.Context, n int32) error { return moves[n-1](ctx, n) }}
+	_, err := command.New(r, f.ids, command.Config{MaxAttempts: 3}).MergeAccounts(ctx, command.Meta{Principal: mergeAdmin}, f.source, f.input())
+	if !errors.Is(err, eventstore.ErrConflict) || r.appended.Load() != 3 {
+		t.Fatalf("want a conflict after 3 attempts, got %v after %d appends", err, r.appended.Load())
 	}
-	after := count()
-	for _, s := range streams {
-		want := before[s]
-		if s == license.StreamID(f.licenses[1]) {
-			want++ // the racer's allocation, and nothing else
-		}
-		if after[s] != want {
-			t.Fatalf("%s: %d events after a failed merge, want %d", s, after[s], want)
-		}
+	got := f.since(t, head)
+	want := []string{license.StreamID(f.licenses[1]) + " license.allocated", contract.StreamID(f.contract) + " contract.discount_level_set", order.StreamID(f.order) + " order.cancelled"}
+	if !slices.Equal(got, want) {
+		t.Fatalf("recorded %q, want only the other writers' %q", got, want)
 	}
-
-	racer2 := &mergeRacer{Store: f.store, races: 1, license: f.licenses[1]}
-	retrying := command.New(racer2, nil, command.Config{})
-	res, err := retrying.MergeAccounts(ctx, command.Meta{Principal: mergeAdmin}, f.source, f.input())
-	if err != nil || racer2.appended.Load() != 2 || len(res.Events) != 5 {
-		t.Fatalf("merge after a conflict: %+v %v (%d appends)", res, err, racer2.appended.Load())
-	}
-	final := count()
-	for _, s := range streams {
-		want := after[s] + 1
-		if s == license.StreamID(f.licenses[1]) {
-			want++ // the second racer's allocation
-		}
-		if final[s] != want {
-			t.Fatalf("%s: %d events, want %d", s, final[s], want)
-		}
-	}
-	evs := f.load(t, license.StreamID(f.licenses[1]))
-	if last := evs[len(evs)-1]; last.Type != "license.owner_changed" || last.StreamVersion != 4 {
-		t.Fatalf("license: last event %s at version %d", last.Type, last.StreamVersion)
+	if after, _ := f.head(t); after != n+3 {
+		t.Fatalf("%d events, want %d", after, n+3)
 	}
 }
 

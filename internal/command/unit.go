@@ -12,14 +12,17 @@ import (
 
 // Unit is one attempt of a command that may read and write several
 // aggregates. Every stream it loads is remembered with its version, and
-// every stream it writes to is appended with that version expected, all in
-// one atomic append: if any stream moved in between, the whole command is
+// checked at that version in one atomic append: the streams it writes to
+// with their events, the streams it only read (facts: the acting partner,
+// a distributor, a support case) as assertions without events. If any of
+// them moved in between, nothing is appended and the whole command is
 // decided again from fresh state (see Service.Run). A Unit is used by one
 // goroutine and for one attempt only.
 type Unit struct {
 	ctx      context.Context
 	s        *Service
 	versions map[string]int64
+	loaded   []string // the keys of versions, in load order
 	order    []string
 	writes   map[string][]domain.Event
 }
@@ -32,10 +35,14 @@ func Load[S any](u *Unit, agg Aggregate[S], streamID string) (S, error) {
 	if err != nil {
 		return st, err
 	}
-	if old, ok := u.versions[streamID]; ok && old != v {
-		return st, &eventstore.ConflictError{StreamID: streamID, Expected: old, Actual: v}
+	if old, ok := u.versions[streamID]; ok {
+		if old != v {
+			return st, &eventstore.ConflictError{StreamID: streamID, Expected: old, Actual: v}
+		}
+		return st, nil
 	}
 	u.versions[streamID] = v
+	u.loaded = append(u.loaded, streamID)
 	return st, nil
 }
 
@@ -66,11 +73,12 @@ func (u *Unit) EmitAll(streams []domain.StreamEvents) {
 
 // Run executes a command: attempt loads what it needs through the Unit,
 // decides with the pure domain, and emits the events; Run appends them in
-// one atomic append, each stream at the version it was loaded at, and
-// retries the whole attempt on a conflict, at most Config.MaxAttempts
-// times. id and stream name the aggregate the answer is about (its version
-// in the answer is that stream's new version). A command with an
-// idempotency key that was seen before is answered from the command log.
+// one atomic append, each stream at the version it was loaded at and every
+// stream loaded but not written asserted at its version, and retries the
+// whole attempt on a conflict, at most Config.MaxAttempts times. id and
+// stream name the aggregate the answer is about (its version in the answer
+// is that stream's new version). A command with an idempotency key that was
+// seen before is answered from the command log.
 func (s *Service) Run(ctx context.Context, m Meta, id, stream string, attempt func(u *Unit) error) (Result, error) {
 	if r, err := s.replay(ctx, m); err != nil || r != nil {
 		if r != nil {
@@ -113,7 +121,7 @@ func (s *Service) Run(ctx context.Context, m Meta, id, stream string, attempt fu
 
 func (s *Service) appendUnit(ctx context.Context, m Meta, commandID, id, stream string, u *Unit) (Result, error) {
 	now := s.cfg.Now().UTC()
-	appends := make([]eventstore.StreamAppend, 0, len(u.order))
+	appends := make([]eventstore.StreamAppend, 0, len(u.order)+len(u.loaded))
 	for _, sid := range u.order {
 		sa := eventstore.StreamAppend{StreamID: sid, ExpectedVersion: u.versions[sid]}
 		for _, e := range u.writes[sid] {
@@ -124,6 +132,13 @@ func (s *Service) appendUnit(ctx context.Context, m Meta, commandID, id, stream 
 			sa.Events = append(sa.Events, eventstore.NewEvent{ID: s.cfg.NewID(), Type: e.EventType(), SchemaVersion: e.SchemaVersion(), Data: data, OccurredAt: now})
 		}
 		appends = append(appends, sa)
+	}
+	// The facts: read, not written, and checked in the same append, so a
+	// decision taken on a stale fact conflicts and is taken again.
+	for _, sid := range u.loaded {
+		if _, written := u.writes[sid]; !written {
+			appends = append(appends, eventstore.StreamAppend{StreamID: sid, ExpectedVersion: u.versions[sid]})
+		}
 	}
 	causation := m.CausationID
 	if causation == "" {
