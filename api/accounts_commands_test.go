@@ -401,7 +401,7 @@ func TestEmbargoHold(t *testing.T) {
 	clear := map[string]any{"party": contact, "note": "false positive: different person, verified by passport"}
 	acRefused(t, e, "POST", base+"/embargo-hold/clear", e.admin, clear, 403, "forbidden")
 	acRefused(t, e, "POST", base+"/embargo-hold/clear", e.support, clear, 403, "forbidden")
-	acRefused(t, e, "POST", base+"/embargo-hold/clear", held, clear, 403, "forbidden")
+	acRefused(t, e, "POST", base+"/embargo-hold/clear", held, clear, 403, "embargo_hold")
 	acRefused(t, e, "POST", base+"/embargo-hold/clear", compliance, map[string]any{"party": "someone", "note": ""}, 422, "validation_failed")
 	acRefused(t, e, "POST", base+"/embargo-hold/clear", compliance, map[string]any{"party": "account", "note": "nothing to clear"}, 422, "rule_violation")
 	acRefused(t, e, "POST", "/v1/accounts/999999ZZ/embargo-hold/clear", compliance, clear, 404, "not_found")

@@ -6,8 +6,10 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"math"
 	"net/http"
 	"strconv"
+	"time"
 
 	"github.com/channeldesk/channeldesk/domain"
 	"github.com/channeldesk/channeldesk/eventstore"
@@ -19,14 +21,18 @@ import (
 
 // Problem is an RFC 9457 problem detail with channeldesk's stable code.
 type Problem struct {
-	Type          string                `json:"type"`
-	Title         string                `json:"title"`
-	Status        int                   `json:"status"`
-	Detail        string                `json:"detail,omitempty"`
-	Code          string                `json:"code"`
-	Errors        []domain.FieldProblem `json:"errors,omitempty"`
-	RetryAfter    int                   `json:"retry_after,omitempty"`
-	CorrelationID string                `json:"correlation_id,omitempty"`
+	Type   string                `json:"type"`
+	Title  string                `json:"title"`
+	Status int                   `json:"status"`
+	Detail string                `json:"detail,omitempty"`
+	Code   string                `json:"code"`
+	Errors []domain.FieldProblem `json:"errors,omitempty"`
+	// RetryAfter is when an embargo_hold denial may be retried (RFC 3339,
+	// UTC), while the 6-hour wait applies.
+	RetryAfter    string `json:"retry_after,omitempty"`
+	CorrelationID string `json:"correlation_id,omitempty"`
+	// retryAfter is the Retry-After header, in seconds.
+	retryAfter int
 }
 
 // requestError is an error in the request itself (malformed JSON, unknown
@@ -66,6 +72,7 @@ func problemFor(err error) Problem {
 		ru *domain.RuleError
 		fe *domain.ForbiddenError
 		se *staleError
+		ee *embargoError
 	)
 	switch {
 	case errors.As(err, &re):
@@ -75,7 +82,15 @@ func problemFor(err error) Problem {
 			Detail: "this Idempotency-Key was already used with a different request; use a new key for a new request"}
 	case errors.As(err, &ve):
 		return Problem{Status: http.StatusUnprocessableEntity, Code: "validation_failed", Title: "Validation failed", Detail: ve.Error(), Errors: ve.Problems}
-	case errors.As(err, &ru) && ru.Rule == "account.embargo_hold":
+	case errors.As(err, &ee):
+		p := Problem{Status: http.StatusForbidden, Code: "embargo_hold", Title: "Embargo hold", Detail: ee.Error()}
+		if !ee.retryAfter.IsZero() {
+			p.RetryAfter = ee.retryAfter.UTC().Format(time.RFC3339)
+			p.retryAfter = max(1, int(math.Ceil(time.Until(ee.retryAfter).Seconds())))
+			p.Detail += "; the mandatory 6-hour wait after a denial ends at " + p.RetryAfter
+		}
+		return p
+	case errors.As(err, &ru) && (ru.Rule == "account.embargo_hold" || ru.Rule == "partner.embargo_hold"):
 		// Access denied while compliance verifies a restricted-party match:
 		// a denial, not a business rule the caller could satisfy.
 		return Problem{Status: http.StatusForbidden, Code: "embargo_hold", Title: "Embargo hold", Detail: ru.Detail}
@@ -96,7 +111,7 @@ func problemFor(err error) Problem {
 	case errors.Is(err, errUnauthenticated), errors.Is(err, auth.ErrUnauthenticated):
 		return Problem{Status: http.StatusUnauthorized, Code: "unauthenticated", Title: "Unauthenticated", Detail: errUnauthenticated.Error()}
 	case errors.As(err, &se), errors.Is(err, projections.ErrStale):
-		return Problem{Status: http.StatusServiceUnavailable, Code: "stale", Title: "Read model behind", Detail: err.Error(), RetryAfter: 1}
+		return Problem{Status: http.StatusServiceUnavailable, Code: "stale", Title: "Read model behind", Detail: err.Error(), retryAfter: 1}
 	case errors.Is(err, context.Canceled):
 		return Problem{Status: 499, Code: "canceled", Title: "Request canceled"}
 	}
@@ -114,8 +129,8 @@ func (s *Server) writeProblem(w http.ResponseWriter, r *http.Request, err error)
 		s.log.LogAttrs(r.Context(), slog.LevelError, "request failed", slog.String("error", err.Error()),
 			slog.String("correlation_id", p.CorrelationID), slog.String("path", r.URL.Path))
 	}
-	if p.RetryAfter > 0 {
-		w.Header().Set("Retry-After", strconv.Itoa(p.RetryAfter))
+	if p.retryAfter > 0 {
+		w.Header().Set("Retry-After", strconv.Itoa(p.retryAfter))
 	}
 	writeJSONType(w, p.Status, "application/problem+json", p)
 }

@@ -47,6 +47,9 @@ type Config struct {
 	Logger *slog.Logger
 	// StaleAfter bounds the wait for min_position (default 5s).
 	StaleAfter time.Duration
+	// Waits keeps the 6-hour wait of principals denied by an embargo hold;
+	// without it denials carry no retry_after.
+	Waits EmbargoWaits
 }
 
 // Server is the HTTP API. It is safe for concurrent use.
@@ -187,8 +190,8 @@ func (s *Server) methodNotAllowed(mux *http.ServeMux) http.Handler {
 	})
 }
 
-// authed requires a valid bearer token and puts its principal in the
-// request context.
+// authed requires a valid bearer token, refuses a principal under an
+// embargo hold (admit) and puts the principal in the request context.
 func (s *Server) authed(h func(http.ResponseWriter, *http.Request) error) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		authz := r.Header.Get("Authorization")
@@ -201,6 +204,10 @@ func (s *Server) authed(h func(http.ResponseWriter, *http.Request) error) http.H
 		p, err := s.cfg.Auth.Authenticate(r.Context(), strings.TrimSpace(token))
 		if err != nil {
 			w.Header().Set("WWW-Authenticate", `Bearer realm="channeldesk", error="invalid_token"`)
+			s.writeProblem(w, r, err)
+			return
+		}
+		if err := s.admit(r.Context(), p); err != nil {
 			s.writeProblem(w, r, err)
 			return
 		}

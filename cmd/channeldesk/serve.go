@@ -41,6 +41,7 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	fs.StringVar(&cfg.RelayPublisher, "relay-publisher", env("CHANNELDESK_RELAY_PUBLISHER", "jetstream"), "relay publisher: jetstream (async, default) or watermill")
 	replicas, _ := strconv.Atoi(env("CHANNELDESK_STREAM_REPLICAS", "1"))
 	fs.IntVar(&cfg.StreamReplicas, "stream-replicas", replicas, "replicas of the JetStream event stream when it is created (env CHANNELDESK_STREAM_REPLICAS; 3 on a three-node cluster)")
+	fs.StringVar(&cfg.RestrictedParties, "restricted-parties", env("RESTRICTED_PARTIES", ""), "CSV file of the restricted-party list for embargo screening (env RESTRICTED_PARTIES; name,kind,source per line); empty uses the built-in sample of deploy/restricted-parties.csv")
 	level := fs.String("log-level", env("LOG_LEVEL", "info"), "log level: debug, info, warn, error")
 	if err := fs.Parse(args); err != nil {
 		return err
@@ -56,7 +57,11 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		if cfg.NATSURL != "" {
 			nats = "NATS at " + cfg.NATSURL
 		}
-		fmt.Fprintf(stdout, "channeldesk listening on http://%s (%s)\n", addr, nats)
+		list := "the built-in sample restricted-party list"
+		if cfg.RestrictedParties != "" {
+			list = "the restricted-party list " + cfg.RestrictedParties
+		}
+		fmt.Fprintf(stdout, "channeldesk listening on http://%s (%s; screening against %s, %d entries)\n", addr, nats, list, a.Screening.Len())
 	})
 }
 

@@ -59,6 +59,29 @@ type SetContactAccess struct {
 	At        time.Time
 }
 
+// PlaceEmbargoHold puts a hold on the partner organisation (Party
+// HoldPartner) or on one of its contacts (Party is its ID) whose name
+// matched MatchedEntry of the restricted-party list. The command service
+// issues it when its screening of a name matched, alongside the command
+// that brought the name; Decide does not check who asks.
+type PlaceEmbargoHold struct {
+	PartnerID    string
+	Party        string
+	MatchedEntry string
+	By           domain.Actor
+	At           time.Time
+}
+
+// ClearEmbargoHold lifts the hold on Party once compliance verified the
+// match. Compliance staff only; not even admin.
+type ClearEmbargoHold struct {
+	PartnerID string
+	Party     string
+	Note      string
+	By        domain.Actor
+	At        time.Time
+}
+
 // Target implements Command.
 func (c RegisterPartner) Target() string { return c.PartnerID }
 
@@ -71,7 +94,15 @@ func (c AddPartnerContact) Target() string { return c.PartnerID }
 // Target implements Command.
 func (c SetContactAccess) Target() string { return c.PartnerID }
 
+// Target implements Command.
+func (c PlaceEmbargoHold) Target() string { return c.PartnerID }
+
+// Target implements Command.
+func (c ClearEmbargoHold) Target() string { return c.PartnerID }
+
 func (RegisterPartner) isCommand()     {}
+func (PlaceEmbargoHold) isCommand()    {}
+func (ClearEmbargoHold) isCommand()    {}
 func (ChangePartnerStatus) isCommand() {}
 func (AddPartnerContact) isCommand()   {}
 func (SetContactAccess) isCommand()    {}

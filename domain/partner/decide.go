@@ -16,6 +16,8 @@ const (
 	MaxNameLen   = 200
 	MaxPlaceLen  = 100
 	MaxReasonLen = 1000
+	// MaxReferenceLen bounds an embargo hold's matched entry and note.
+	MaxReferenceLen = 500
 )
 
 var (
@@ -46,6 +48,10 @@ func Decide(s State, cmd Command) ([]domain.Event, error) {
 		return addContact(s, c)
 	case SetContactAccess:
 		return setAccess(s, c)
+	case PlaceEmbargoHold:
+		return placeEmbargoHold(s, c)
+	case ClearEmbargoHold:
+		return clearEmbargoHold(s, c)
 	}
 	return nil, domain.Rule("partner.unknown_command", "unknown partner command %T", cmd)
 }
@@ -135,6 +141,9 @@ func addContact(s State, c AddPartnerContact) ([]domain.Event, error) {
 	if err := exists(s, c.PartnerID); err != nil {
 		return nil, err
 	}
+	if err := notHeld(s, c.By); err != nil {
+		return nil, err
+	}
 	if _, ok := s.Contacts[c.ContactID]; ok {
 		return nil, domain.ErrDuplicate
 	}
@@ -167,6 +176,9 @@ func setAccess(s State, c SetContactAccess) ([]domain.Event, error) {
 		return nil, err
 	}
 	if err := exists(s, c.PartnerID); err != nil {
+		return nil, err
+	}
+	if err := notHeld(s, c.By); err != nil {
 		return nil, err
 	}
 	ct, ok := s.Contacts[c.ContactID]

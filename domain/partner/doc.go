@@ -1,6 +1,6 @@
 // Package partner is the partner organisation aggregate: resellers (direct,
 // indirect, or both: "dual role"), distributors and solution advisors, their
-// program status and their contacts.
+// program status, their contacts and the embargo holds on them.
 //
 // Decide and Evolve are pure: time, IDs and the acting party arrive in the
 // command, so a decision depends on nothing but its inputs, is tested as

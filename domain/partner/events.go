@@ -71,3 +71,33 @@ func (ContactAccessSet) EventType() string { return "partner.contact_access_set"
 
 // SchemaVersion implements domain.Event.
 func (ContactAccessSet) SchemaVersion() int { return 1 }
+
+// EmbargoHoldPlaced: screening matched the partner organisation (Party
+// HoldPartner) or one of its contacts (Party is its ID) against the
+// restricted-party list; access is denied until compliance clears the
+// hold.
+type EmbargoHoldPlaced struct {
+	PartnerID    string `json:"partner_id"`
+	Party        string `json:"party"`
+	MatchedEntry string `json:"matched_entry"`
+}
+
+// EventType implements domain.Event.
+func (EmbargoHoldPlaced) EventType() string { return "partner.embargo_hold_placed" }
+
+// SchemaVersion implements domain.Event.
+func (EmbargoHoldPlaced) SchemaVersion() int { return 1 }
+
+// EmbargoHoldCleared: compliance verified the match and lifted the hold on
+// Party.
+type EmbargoHoldCleared struct {
+	PartnerID string `json:"partner_id"`
+	Party     string `json:"party"`
+	Note      string `json:"note"`
+}
+
+// EventType implements domain.Event.
+func (EmbargoHoldCleared) EventType() string { return "partner.embargo_hold_cleared" }
+
+// SchemaVersion implements domain.Event.
+func (EmbargoHoldCleared) SchemaVersion() int { return 1 }

@@ -39,6 +39,8 @@ type State struct {
 	Region   string
 	Status   string
 	Contacts map[string]Contact
+	// Holds are the embargo holds by party: HoldPartner or a contact ID.
+	Holds map[string]Hold
 }
 
 // Exists reports whether the partner was registered.
@@ -107,6 +109,17 @@ func Evolve(s State, e domain.Event) State {
 		s.Contacts = maps.Clone(s.Contacts)
 		ct.Access = e.Access
 		s.Contacts[e.ContactID] = ct
+	case EmbargoHoldPlaced:
+		s.Holds = maps.Clone(s.Holds)
+		if s.Holds == nil {
+			s.Holds = map[string]Hold{}
+		}
+		s.Holds[e.Party] = Hold{Party: e.Party, MatchedEntry: e.MatchedEntry}
+	case EmbargoHoldCleared:
+		if _, ok := s.Holds[e.Party]; ok {
+			s.Holds = maps.Clone(s.Holds)
+			delete(s.Holds, e.Party)
+		}
 	}
 	return s
 }

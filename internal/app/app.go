@@ -23,6 +23,7 @@ import (
 	"github.com/channeldesk/channeldesk/internal/command"
 	"github.com/channeldesk/channeldesk/internal/numbering"
 	"github.com/channeldesk/channeldesk/internal/relay"
+	"github.com/channeldesk/channeldesk/internal/screening"
 	"github.com/channeldesk/channeldesk/projections"
 	"github.com/channeldesk/channeldesk/projections/customers"
 )
@@ -51,6 +52,10 @@ type Config struct {
 	Logger         *slog.Logger
 	// StaleAfter bounds how long a query waits for min_position (default 5s).
 	StaleAfter time.Duration
+	// RestrictedParties is the CSV file of the restricted-party list that
+	// embargo screening checks names against (format: screening.Parse);
+	// empty uses the sample shipped in deploy/restricted-parties.csv.
+	RestrictedParties string
 }
 
 func (c *Config) defaults() {
@@ -89,6 +94,8 @@ type DB struct {
 	Store  *eventstore.Store
 	Tokens *auth.Registry
 	IDs    *numbering.Allocator
+	// Waits keeps the 6-hour wait of principals denied by an embargo hold.
+	Waits *screening.Waits
 }
 
 // OpenDB connects to PostgreSQL (creating the database if missing) and
@@ -99,9 +106,9 @@ func OpenDB(ctx context.Context, cfg Config) (*DB, error) {
 	if err != nil {
 		return nil, err
 	}
-	d := &DB{Pool: pool, Store: eventstore.New(pool), Tokens: auth.NewRegistry(pool, nil), IDs: numbering.New(pool)}
+	d := &DB{Pool: pool, Store: eventstore.New(pool), Tokens: auth.NewRegistry(pool, nil), IDs: numbering.New(pool), Waits: screening.NewWaits(pool, nil)}
 	for _, m := range []func(context.Context) error{
-		d.Store.Migrate, d.Tokens.Migrate, d.IDs.Migrate,
+		d.Store.Migrate, d.Tokens.Migrate, d.IDs.Migrate, d.Waits.Migrate,
 		func(ctx context.Context) error { return relay.Migrate(ctx, pool) },
 		func(ctx context.Context) error { return projections.Migrate(ctx, pool) },
 	} {
@@ -126,16 +133,23 @@ type App struct {
 	Projections *projections.Runner
 	Commands    *command.Service
 	API         *api.Server
+	// Screening is the restricted-party list commands are screened with.
+	Screening *screening.List
 }
 
 // Open connects everything the service needs. Run starts it.
 func Open(ctx context.Context, cfg Config) (*App, error) {
 	cfg.defaults()
+	// The list first: a bad file stops the start before anything connects.
+	list, err := screening.Load(cfg.RestrictedParties)
+	if err != nil {
+		return nil, err
+	}
 	d, err := OpenDB(ctx, cfg)
 	if err != nil {
 		return nil, err
 	}
-	a := &App{DB: d, cfg: cfg}
+	a := &App{DB: d, cfg: cfg, Screening: list}
 	url := cfg.NATSURL
 	if url == "" {
 		dir := filepath.Join(cfg.DataDir, "nats")
@@ -165,7 +179,7 @@ func Open(ctx context.Context, cfg Config) (*App, error) {
 		a.Close()
 		return nil, err
 	}
-	a.Commands = command.New(d.Store, d.IDs, command.Config{Committed: a.Relay.Nudge})
+	a.Commands = command.New(d.Store, d.IDs, command.Config{Committed: a.Relay.Nudge, Screener: list})
 	a.API = api.New(api.Config{
 		Auth:       d.Tokens,
 		Commands:   a.Commands,
@@ -173,6 +187,7 @@ func Open(ctx context.Context, cfg Config) (*App, error) {
 		DB:         d.Pool,
 		Logger:     cfg.Logger,
 		StaleAfter: cfg.StaleAfter,
+		Waits:      d.Waits,
 		Ready: map[string]api.Check{
 			"postgres":   func(ctx context.Context) error { return d.Pool.Ping(ctx) },
 			"migrations": func(ctx context.Context) error { return migrated(ctx, d.Store) },

@@ -30,7 +30,8 @@ type RegisterAccountInput struct {
 }
 
 // RegisterAccount registers a customer organisation under a newly
-// allocated account ID.
+// allocated account ID. A name on the restricted-party list is accepted
+// with an embargo hold on the account, in the same append.
 func (s *Service) RegisterAccount(ctx context.Context, m Meta, in RegisterAccountInput) (Result, error) {
 	if r, err := s.replay(ctx, m); err != nil || r != nil {
 		if r != nil {
@@ -50,8 +51,13 @@ func (s *Service) RegisterAccount(ctx context.Context, m Meta, in RegisterAccoun
 	}
 	cmd := probe
 	cmd.AccountID = id
+	entry, _ := s.screenCompany(in.Name)
 	return execute(ctx, s, m, accounts, id, account.StreamID(id), func(st account.State) ([]domain.Event, error) {
-		return account.Decide(st, cmd)
+		evs, err := account.Decide(st, cmd)
+		if err != nil {
+			return nil, err
+		}
+		return accountHold(st, evs, id, account.HoldAccount, entry, cmd.By, cmd.At)
 	})
 }
 
@@ -61,14 +67,21 @@ type RenameCompanyInput struct {
 	Evidence account.RenameEvidence `json:"evidence"`
 }
 
-// RenameCompany renames a customer organisation.
+// RenameCompany renames a customer organisation. A new name on the
+// restricted-party list is accepted with an embargo hold on the account
+// (unless it is on hold already), in the same append.
 func (s *Service) RenameCompany(ctx context.Context, m Meta, accountID string, in RenameCompanyInput) (Result, error) {
 	if !account.ValidID(accountID) {
 		return Result{}, domain.ErrNotFound
 	}
 	cmd := account.RenameCompany{AccountID: accountID, NewName: in.NewName, Evidence: in.Evidence, By: accountActor(m), At: s.cfg.Now()}
+	entry, _ := s.screenCompany(in.NewName)
 	return execute(ctx, s, m, accounts, accountID, account.StreamID(accountID), func(st account.State) ([]domain.Event, error) {
-		return account.Decide(st, cmd)
+		evs, err := account.Decide(st, cmd)
+		if err != nil {
+			return nil, err
+		}
+		return accountHold(st, evs, accountID, account.HoldAccount, entry, cmd.By, cmd.At)
 	})
 }
 
@@ -164,7 +177,9 @@ const probeContactID = "C-000000"
 // AddContact adds a contact to a customer account under a newly allocated
 // contact ID; the answer's id is that contact ID, its stream the account's.
 // The command is first decided against the account as it is, with a
-// stand-in ID, so that a refused request uses up no number.
+// stand-in ID, so that a refused request uses up no number. A name on the
+// restricted-party list is accepted with an embargo hold on the new
+// contact, in the same append.
 func (s *Service) AddContact(ctx context.Context, m Meta, accountID string, in AddContactInput) (Result, error) {
 	if !account.ValidID(accountID) {
 		return Result{}, domain.ErrNotFound
@@ -191,6 +206,7 @@ func (s *Service) AddContact(ctx context.Context, m Meta, accountID string, in A
 	if cmd.ContactID, err = s.nextContactID(ctx); err != nil {
 		return Result{}, err
 	}
+	entry, _ := s.screenPerson(in.Name)
 	return s.Run(ctx, m, cmd.ContactID, stream, func(u *Unit) error {
 		by, err := u.Actor(m)
 		if err != nil {
@@ -202,6 +218,9 @@ func (s *Service) AddContact(ctx context.Context, m Meta, accountID string, in A
 		}
 		cmd.By, cmd.At = by, s.cfg.Now()
 		evs, err := account.Decide(st, cmd)
+		if err == nil {
+			evs, err = accountHold(st, evs, accountID, cmd.ContactID, entry, cmd.By, cmd.At)
+		}
 		if err != nil {
 			return err
 		}
@@ -335,17 +354,20 @@ func (s *Service) RemoveRenewalPartner(ctx context.Context, m Meta, accountID st
 	})
 }
 
-// ClearEmbargoHoldInput is the body of ClearEmbargoHold.
+// ClearEmbargoHoldInput is the body of ClearEmbargoHold, on accounts and
+// partners alike.
 type ClearEmbargoHoldInput struct {
-	// Party is "account" for a hold on the organisation, else the ID of
-	// the contact on hold.
+	// Party is "account" (on a partner: "partner") for a hold on the
+	// organisation, else the ID of the contact on hold.
 	Party string `json:"party"`
 	// Note records what compliance verified.
 	Note string `json:"note"`
 }
 
 // ClearEmbargoHold lifts an embargo hold once compliance verified the
-// match. Compliance staff only.
+// match. Compliance staff only. It also ends the 6-hour wait of the
+// principals the hold denied: access is checked against the holds that
+// stand (HoldOn), and a hold placed later is another hold.
 func (s *Service) ClearEmbargoHold(ctx context.Context, m Meta, accountID string, in ClearEmbargoHoldInput) (Result, error) {
 	return s.onAccount(ctx, m, accountID, func(_ *Unit, st account.State, by domain.Actor, at time.Time) ([]domain.Event, error) {
 		return account.Decide(st, account.ClearEmbargoHold{AccountID: accountID, Party: in.Party, Note: in.Note, By: by, At: at})

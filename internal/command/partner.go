@@ -49,7 +49,9 @@ type RegisterPartnerInput struct {
 }
 
 // RegisterPartner registers a partner organisation under a newly
-// allocated organisation ID (the same sequence as customer accounts).
+// allocated organisation ID (the same sequence as customer accounts). A
+// name on the restricted-party list is accepted with an embargo hold on
+// the partner, in the same append.
 func (s *Service) RegisterPartner(ctx context.Context, m Meta, in RegisterPartnerInput) (Result, error) {
 	if r, err := s.replay(ctx, m); err != nil || r != nil {
 		if r != nil {
@@ -68,10 +70,15 @@ func (s *Service) RegisterPartner(ctx context.Context, m Meta, in RegisterPartne
 	if err != nil {
 		return Result{}, err
 	}
+	entry, _ := s.screenCompany(in.Name)
 	return s.onPartner(ctx, m, id, func(st partner.State, by domain.Actor, at time.Time) ([]domain.Event, error) {
 		cmd := probe
 		cmd.PartnerID, cmd.By, cmd.At = id, by, at
-		return partner.Decide(st, cmd)
+		evs, err := partner.Decide(st, cmd)
+		if err != nil {
+			return nil, err
+		}
+		return partnerHold(st, evs, id, partner.HoldPartner, entry, by, at)
 	})
 }
 
@@ -93,7 +100,9 @@ func (s *Service) ChangePartnerStatus(ctx context.Context, m Meta, partnerID str
 // AddPartnerContact adds a contact to a partner under a newly allocated
 // contact ID; the answer's id is that contact ID, its stream the
 // partner's. Like AddContact it is first decided against the partner as it
-// is, with a stand-in ID, so that a refused request uses up no number.
+// is, with a stand-in ID, so that a refused request uses up no number. A
+// name on the restricted-party list is accepted with an embargo hold on the
+// new contact, in the same append.
 func (s *Service) AddPartnerContact(ctx context.Context, m Meta, partnerID string, in AddContactInput) (Result, error) {
 	if !partner.ValidID(partnerID) {
 		return Result{}, domain.ErrNotFound
@@ -120,6 +129,7 @@ func (s *Service) AddPartnerContact(ctx context.Context, m Meta, partnerID strin
 	if cmd.ContactID, err = s.nextContactID(ctx); err != nil {
 		return Result{}, err
 	}
+	entry, _ := s.screenPerson(in.Name)
 	return s.Run(ctx, m, cmd.ContactID, stream, func(u *Unit) error {
 		by, err := u.Actor(m)
 		if err != nil {
@@ -131,6 +141,9 @@ func (s *Service) AddPartnerContact(ctx context.Context, m Meta, partnerID strin
 		}
 		cmd.By, cmd.At = by, s.cfg.Now()
 		evs, err := partner.Decide(st, cmd)
+		if err == nil {
+			evs, err = partnerHold(st, evs, partnerID, cmd.ContactID, entry, cmd.By, cmd.At)
+		}
 		if err != nil {
 			return err
 		}
@@ -147,5 +160,14 @@ func (s *Service) SetPartnerContactAccess(ctx context.Context, m Meta, partnerID
 	}
 	return s.onPartner(ctx, m, partnerID, func(st partner.State, by domain.Actor, at time.Time) ([]domain.Event, error) {
 		return partner.Decide(st, partner.SetContactAccess{PartnerID: partnerID, ContactID: contactID, Access: in.Access, By: by, At: at})
+	})
+}
+
+// ClearPartnerEmbargoHold lifts an embargo hold on a partner or one of its
+// contacts once compliance verified the match. Compliance staff only. As
+// for accounts, it ends the wait of the principals the hold denied.
+func (s *Service) ClearPartnerEmbargoHold(ctx context.Context, m Meta, partnerID string, in ClearEmbargoHoldInput) (Result, error) {
+	return s.onPartner(ctx, m, partnerID, func(st partner.State, by domain.Actor, at time.Time) ([]domain.Event, error) {
+		return partner.Decide(st, partner.ClearEmbargoHold{PartnerID: partnerID, Party: in.Party, Note: in.Note, By: by, At: at})
 	})
 }

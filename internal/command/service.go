@@ -42,6 +42,10 @@ type Config struct {
 	// MaxAttempts bounds how often a command is decided again after a
 	// conflict. Default 5.
 	MaxAttempts int
+	// Screener checks the names that commands bring (companies, contacts)
+	// against the restricted-party list; a match is accepted with an
+	// embargo hold appended. Nil screens nothing.
+	Screener Screener
 }
 
 // Service executes commands. It is safe for concurrent use.
