@@ -141,6 +141,9 @@ func addContact(s State, c AddPartnerContact) ([]domain.Event, error) {
 	if err := exists(s, c.PartnerID); err != nil {
 		return nil, err
 	}
+	if err := mayActHere(s, c.By); err != nil {
+		return nil, err
+	}
 	if err := notHeld(s, c.By); err != nil {
 		return nil, err
 	}
@@ -176,6 +179,9 @@ func setAccess(s State, c SetContactAccess) ([]domain.Event, error) {
 		return nil, err
 	}
 	if err := exists(s, c.PartnerID); err != nil {
+		return nil, err
+	}
+	if err := mayActHere(s, c.By); err != nil {
 		return nil, err
 	}
 	if err := notHeld(s, c.By); err != nil {
@@ -337,4 +343,16 @@ func checkText(p *domain.Problems, field, v string, max int) {
 	} else if utf8.RuneCountInString(strings.TrimSpace(v)) > max {
 		p.Add(field, "must be at most %d characters", max)
 	}
+}
+
+// mayActHere decides whether a partner caller may act on its own
+// organisation from the organisation's record (program status, the
+// contact's roles and access), not from what the command says of the
+// caller (DOMAIN-DESIGN.md: an aggregate that holds the contacts decides
+// from its own state).
+func mayActHere(s State, by domain.Actor) error {
+	if by.Kind != domain.KindPartner {
+		return nil
+	}
+	return s.Actor(by.Principal).PartnerMayAct()
 }

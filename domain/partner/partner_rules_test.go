@@ -1,13 +1,3 @@
-//go:build pending
-
-// This file is built only with -tags pending: its refusals fail until
-// partner.Decide resolves a partner caller from its own state, as
-// DOMAIN-DESIGN.md requires (see docs/RULES.md, rule P5). Run
-//
-//	go test -tags pending ./domain/partner/
-//
-// to see them fail; drop the build constraint with the fix.
-
 package partner_test
 
 import (
