@@ -291,6 +291,11 @@ func (e *env) fulfilled(customer string, quantities ...int) {
 		lines = append(lines, orderLine(fmt.Sprintf("WS-%d", i), q))
 	}
 	body := orderBody(customer, "PO-"+uuid.NewString()[:8], lines...)
+	if v, err := e.app.Store.StreamVersion(context.Background(), partner.StreamID("700001HQ")); err != nil {
+		e.t.Fatal(err)
+	} else if v == 0 {
+		e.partnerOrg("700001HQ", domain.PartnerActive)
+	}
 	body["partner_id"] = "700001HQ"
 	r := e.do("POST", "/v1/orders", e.admin, body)
 	if r.status != 201 {

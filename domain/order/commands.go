@@ -17,9 +17,11 @@ type Command interface {
 // OrderNumber, which the system allocated. Use Submit, which also reserves
 // the PO number.
 //
-// Customer, Distributor and POAlreadyUsed are facts the command service
-// loads from other streams in the same attempt (and checks in the same
-// atomic append): the customer account (ID CustomerAccountID), the
+// Customer, Partner, PartnerActive, Distributor and POAlreadyUsed are facts
+// the command service loads from other streams in the same attempt (and
+// checks in the same atomic append): the customer account (ID
+// CustomerAccountID), the submitting partner organisation (Exists only if it
+// is a reseller; PartnerActive if its program status is active), the
 // distributor organisation when DistributorID is set (nil otherwise), and
 // whether the stream POReservationStream(PartnerID, PONumber) already holds
 // a reservation.
@@ -38,6 +40,8 @@ type SubmitOrder struct {
 	PODocumentRef       string
 
 	Customer      domain.OrgRef
+	Partner       domain.OrgRef
+	PartnerActive bool
 	Distributor   *domain.OrgRef
 	POAlreadyUsed bool
 

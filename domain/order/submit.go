@@ -86,6 +86,14 @@ func submit(s State, c SubmitOrder) ([]domain.Event, error) {
 		return nil, domain.Rule("order.customer_merged",
 			"customer account %s was merged into %s: submit the order for %s", cu.ID, cu.MergedInto, cu.MergedInto)
 	}
+	if pa := c.Partner; !pa.Exists || pa.ID != c.PartnerID {
+		return nil, domain.Rule("order.partner_unknown", "there is no reseller partner %s", c.PartnerID)
+	} else if pa.MergedInto != "" {
+		return nil, domain.Rule("order.partner_merged", "partner %s was merged into %s", pa.ID, pa.MergedInto)
+	} else if !c.PartnerActive {
+		return nil, domain.Rule("order.partner_inactive",
+			"partner %s is not active in the partner program: it may not submit orders, nor staff on its behalf", c.PartnerID)
+	}
 	if c.DistributorID != "" {
 		if d := c.Distributor; d == nil || !d.Exists || d.ID != c.DistributorID {
 			return nil, domain.Rule("order.distributor_unknown", "there is no distributor %s", c.DistributorID)

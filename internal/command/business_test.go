@@ -16,6 +16,7 @@ import (
 	"github.com/channeldesk/channeldesk/domain/account"
 	"github.com/channeldesk/channeldesk/domain/license"
 	"github.com/channeldesk/channeldesk/domain/order"
+	"github.com/channeldesk/channeldesk/domain/partner"
 	"github.com/channeldesk/channeldesk/eventstore"
 	"github.com/channeldesk/channeldesk/internal/auth"
 	"github.com/channeldesk/channeldesk/internal/command"
@@ -87,16 +88,22 @@ func businessSetup(t *testing.T) (*pgxpool.Pool, *eventstore.Store, *numbering.A
 	return pool, store, ids, res.ID
 }
 
-// submitted submits an order of one line per quantity for customer, by
-// staff on behalf of partner 700001HQ.
+// submitted registers an active reseller and submits an order of one line
+// per quantity for customer, by staff on the reseller's behalf.
 func submitted(t *testing.T, svc *command.Service, customer string, quantities ...int) string {
 	t.Helper()
+	admin := command.Meta{Principal: auth.Staff("ada", domain.RoleAdmin)}
+	reseller, err := svc.RegisterPartner(context.Background(), admin, command.RegisterPartnerInput{Name: "Reseller " + uuid.NewString()[:8],
+		Kinds: []string{partner.KindResellerIndirect}, Address: partner.Address{Country: "DE"}, Status: domain.PartnerActive})
+	if err != nil {
+		t.Fatal(err)
+	}
 	in := command.SubmitOrderInput{PONumber: "PO-" + uuid.NewString()[:8], PODate: "2024-06-01", OrderType: order.TypeNew, Catalog: order.CatalogSoftware,
-		CustomerAccountID: customer, PartnerID: "700001HQ"}
+		CustomerAccountID: customer, PartnerID: reseller.ID}
 	for _, q := range quantities {
 		in.Lines = append(in.Lines, order.Line{SKU: "WS-ENT", Product: "Workspace", Edition: "Enterprise", Quantity: q, UnitPriceMinor: 1000, Currency: "EUR"})
 	}
-	res, err := svc.SubmitOrder(context.Background(), command.Meta{Principal: auth.Staff("ada", domain.RoleAdmin)}, in)
+	res, err := svc.SubmitOrder(context.Background(), admin, in)
 	if err != nil {
 		t.Fatal(err)
 	}

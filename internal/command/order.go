@@ -152,6 +152,15 @@ func (s *Service) SubmitOrder(ctx context.Context, m Meta, in SubmitOrderInput) 
 				return err
 			}
 		}
+		if ids.Org(cmd.PartnerID) {
+			pa, ref, err := u.Partner(cmd.PartnerID)
+			if err != nil {
+				return err
+			}
+			// Only a reseller submits orders.
+			ref.Exists = ref.Exists && (pa.Is(partner.KindResellerDirect) || pa.Is(partner.KindResellerIndirect))
+			cmd.Partner, cmd.PartnerActive = ref, pa.Status == domain.PartnerActive
+		}
 		if ids.Org(cmd.DistributorID) {
 			d, ref, err := u.Partner(cmd.DistributorID)
 			if err != nil {
