@@ -26,7 +26,7 @@ func bench(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	quick := fs.Bool("quick", false, "smoke run with small sizes and short rounds")
 	only := fs.String("only", "", "comma-separated figures to run, by name or number: "+figureNames())
 	level := fs.String("log-level", "error", "log level of the components under test, written to stderr")
-	cpuProfile := fs.String("cpuprofile", "", "write a CPU profile of the bench process (client side: pgx, the store's Go code, relay, projectors) to this file")
+	cpuProfile := fs.String("cpuprofile", "", "write a CPU profile of the bench process (client side: pgx, the store's Go code, relay, projectors; for figure 6 also the HTTP API and its clients) to this file")
 	fs.Usage = func() {
 		fmt.Fprint(fs.Output(), "Usage: channeldesk bench [flags]\n\nMeasures channeldesk against raw baselines in one run and prints one Markdown table on stdout; progress goes to stderr.\n\n")
 		fs.PrintDefaults()

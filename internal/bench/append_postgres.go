@@ -122,12 +122,8 @@ func singleAppends(ctx context.Context, e *env) ([]Row, error) {
 			if err != nil {
 				return nil, err
 			}
-			s := &raw
-			if isOurs {
-				s = &ours
-			}
 			e.progress("  %d conns, %-12s %6.0f events/s, client CPU %3.0f µs/event", c, label(isOurs, "Store.Append", "INSERT"),
-				s.add(rd.ops, rd.span), rd.clientCPU())
+				sideOf(isOurs, &ours, &raw).add(rd.ops, rd.span), rd.clientCPU())
 		}
 		rows = append(rows, Row{
 			Figure: fmt.Sprintf("1. single-event appends with version check, concurrency %d", c),
@@ -143,6 +139,14 @@ func label(ours bool, a, b string) string {
 		return a
 	}
 	return b
+}
+
+// sideOf returns ours or raw, as a round was of ours or not.
+func sideOf(isOurs bool, ours, raw *side) *side {
+	if isOurs {
+		return ours
+	}
+	return raw
 }
 
 func batchAppends(ctx context.Context, e *env) ([]Row, error) {

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"os"
 	"slices"
 	"strconv"
 	"strings"
@@ -20,10 +21,10 @@ import (
 
 // Sizes sets how long and how large each figure runs.
 type Sizes struct {
-	// Warmup runs before each measured round of figures 1 and 2; Round is
-	// how long the round is measured.
+	// Warmup runs before each measured round of figures 1, 2 and 6; Round
+	// is how long the round is measured.
 	Warmup, Round time.Duration
-	// Blocks is how many times figures 1 and 2 repeat their block of
+	// Blocks is how many times figures 1, 2 and 6 repeat their block of
 	// rounds (ours, raw, raw, ours): the disk's commit latency drifts by
 	// the second on a shared machine, and short alternating rounds expose
 	// both sides to it alike.
@@ -41,6 +42,10 @@ type Sizes struct {
 	VisibleFor  time.Duration
 	// RebuildEvents is how many events figure 5 rebuilds from.
 	RebuildEvents int
+	// OrderConcurrency is how many HTTP clients figure 6 runs (and how
+	// many appenders its baseline); its rounds are those of figures 1
+	// and 2.
+	OrderConcurrency int
 }
 
 // FullSizes are the sizes the figures are specified with.
@@ -51,7 +56,8 @@ func FullSizes() Sizes {
 		BatchConcurrency: 4, BatchEvents: 100,
 		RelayEvents: 200_000,
 		VisibleRate: 500, VisibleFor: 10 * time.Second,
-		RebuildEvents: 1_000_000,
+		RebuildEvents:    1_000_000,
+		OrderConcurrency: 8,
 	}
 }
 
@@ -96,6 +102,7 @@ func Figures() []Figure {
 		{3, "relay", "relay store → JetStream", relayFigure},
 		{4, "visible", "command commit → visible in the customer list", visibleFigure},
 		{5, "rebuild", "rebuild of the customer list", rebuildFigure},
+		{6, "orders", "SubmitOrder→FulfilOrder through HTTP against their appends", ordersFigure},
 	}
 }
 
@@ -230,6 +237,27 @@ func (e *env) freshDB(ctx context.Context, maxConns int32) (*app.DB, error) {
 		return nil, err
 	}
 	return app.OpenDB(ctx, app.Config{DatabaseURL: e.cfg.DatabaseURL, MaxConns: maxConns, Logger: e.cfg.Logger})
+}
+
+// openApp resets the database and opens the whole service on it, with an
+// embedded NATS server on a free port and its data in a temporary
+// directory, and a pool of at most maxConns connections (the service's
+// default when 0). closeApp releases all of it.
+func (e *env) openApp(ctx context.Context, maxConns int32) (a *app.App, closeApp func(), err error) {
+	if err := e.reset(ctx); err != nil {
+		return nil, nil, err
+	}
+	dir, err := os.MkdirTemp("", "channeldesk-bench-app-")
+	if err != nil {
+		return nil, nil, err
+	}
+	a, err = app.Open(ctx, app.Config{DatabaseURL: e.cfg.DatabaseURL, DataDir: dir, EmbeddedNATSPort: -1,
+		HTTPAddr: "127.0.0.1:0", MaxConns: maxConns, Logger: e.cfg.Logger})
+	if err != nil {
+		_ = os.RemoveAll(dir)
+		return nil, nil, err
+	}
+	return a, func() { a.Close(); _ = os.RemoveAll(dir) }, nil
 }
 
 // round is the outcome of one measured round.

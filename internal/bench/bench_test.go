@@ -6,6 +6,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/channeldesk/channeldesk/internal/app"
 	"github.com/channeldesk/channeldesk/internal/pgtest"
 )
 
@@ -54,6 +55,56 @@ func TestAppendFiguresAtTinySize(t *testing.T) {
 	}
 }
 
+func TestOrdersFigureAtTinySize(t *testing.T) {
+	url := pgtest.URL(t)
+	sizes := Sizes{Warmup: 20 * time.Millisecond, Round: time.Second, Blocks: 1, OrderConcurrency: 2} // a round long enough for pairs to finish on a loaded machine
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+	defer cancel()
+	rows, err := Run(ctx, Config{DatabaseURL: url, Sizes: sizes, Only: []string{"orders"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(rows) != 1 {
+		t.Fatalf("got %d rows, want 1: %+v", len(rows), rows)
+	}
+	r := rows[0]
+	if r.Err != nil {
+		t.Fatalf("%s: %v", r.Figure, r.Err)
+	}
+	if r.Figure != "6. SubmitOrder→FulfilOrder through HTTP, concurrency 2" || r.Unit != "commands/s" {
+		t.Errorf("row %q in %q", r.Figure, r.Unit)
+	}
+	if !(r.Ours > 0) || !(r.Raw > 0) || !(r.Ratio() > 0) {
+		t.Errorf("ours %v, raw %v: want both positive", r.Ours, r.Raw)
+	}
+	// Every order was fulfilled, on both sides: the service's orders (drawn
+	// numbers) and the baseline's (renumbered from rawNumberBase) alike,
+	// each with a license per line, an invoice and a PO reservation.
+	pool, err := app.OpenPostgres(ctx, url, 2)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer pool.Close()
+	var orders, submitted, fulfilled, reserved, invoices, licenses, attached int
+	err = pool.QueryRow(ctx, `SELECT
+		count(DISTINCT stream_id) FILTER (WHERE category = 'order' AND stream_id < 'order-ORD-5'),
+		count(*) FILTER (WHERE event_type = 'order.submitted'),
+		count(*) FILTER (WHERE event_type = 'order.fulfilled'),
+		count(*) FILTER (WHERE event_type = 'orderpo.reserved'),
+		count(*) FILTER (WHERE event_type = 'invoice.issued'),
+		count(*) FILTER (WHERE event_type = 'license.issued'),
+		count(*) FILTER (WHERE event_type = 'account.license_attached')
+		FROM events`).Scan(&orders, &submitted, &fulfilled, &reserved, &invoices, &licenses, &attached)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if orders < 2 || submitted <= orders || fulfilled != submitted || reserved != submitted || invoices != submitted ||
+		licenses < 2*submitted || licenses > 3*submitted || attached != licenses {
+		t.Errorf("%d orders by the service; %d submitted, %d fulfilled, %d POs reserved, %d invoices, %d licenses, %d attached",
+			orders, submitted, fulfilled, reserved, invoices, licenses, attached)
+	}
+}
+
 func TestRenderNotMeasuredAndTargets(t *testing.T) {
 	rows := []Row{
 		{Figure: "met", Ours: 900, Raw: 1000, Unit: "events/s", Target: Target{MinRatio: 0.8}},
@@ -85,7 +136,8 @@ func TestSelect(t *testing.T) {
 		want    []string
 		wantErr bool
 	}{
-		{"all", nil, []string{"append", "batch", "relay", "visible", "rebuild"}, false},
+		{"all", nil, []string{"append", "batch", "relay", "visible", "rebuild", "orders"}, false},
+		{"orders by number", []string{"6"}, []string{"orders"}, false},
 		{"names and numbers in measuring order", []string{"rebuild", "1"}, []string{"append", "rebuild"}, false},
 		{"unknown", []string{"append", "nope"}, nil, true},
 	} {

@@ -172,7 +172,9 @@ func rawPublish(ctx context.Context, js jetstream.JetStream, t broker.Topology, 
 	start := time.Now()
 	futures := make([]jetstream.PubAckFuture, len(msgs))
 	for i, m := range msgs {
-		if futures[i], err = js.PublishMsgAsync(m); err != nil {
+		// A full window waits for acknowledgements (as the relay does)
+		// instead of failing after the default 200 ms stall.
+		if futures[i], err = js.PublishMsgAsync(m, jetstream.WithStallWait(time.Minute)); err != nil {
 			return 0, fmt.Errorf("message %d: %w", i, err)
 		}
 	}

@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"os"
 	"slices"
 	"sync"
 	"time"
@@ -40,20 +39,11 @@ type customer struct {
 }
 
 func visibleFigure(ctx context.Context, e *env) ([]Row, error) {
-	if err := e.reset(ctx); err != nil {
-		return nil, err
-	}
-	dir, err := os.MkdirTemp("", "channeldesk-bench-app-")
+	a, closeApp, err := e.openApp(ctx, 24)
 	if err != nil {
 		return nil, err
 	}
-	defer os.RemoveAll(dir)
-	a, err := app.Open(ctx, app.Config{DatabaseURL: e.cfg.DatabaseURL, DataDir: dir, EmbeddedNATSPort: -1,
-		HTTPAddr: "127.0.0.1:0", MaxConns: 24, Logger: e.cfg.Logger})
-	if err != nil {
-		return nil, err
-	}
-	defer a.Close()
+	defer closeApp()
 	runCtx, stop := context.WithCancel(ctx)
 	ready := make(chan struct{})
 	runErr := make(chan error, 1)
