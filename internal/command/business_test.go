@@ -208,3 +208,73 @@ func TestSplitIsOneAppend(t *testing.T) {
 		t.Fatalf("account stream ends with %s %s %s", last[0].Type, last[1].Type, last[2].Type)
 	}
 }
+
+// countingStore counts the streams loaded and lets another writer run
+// before the first append.
+type countingStore struct {
+	*eventstore.Store
+	loads    atomic.Int32
+	appended atomic.Int32
+	before   func(ctx context.Context) error // before the first append
+}
+
+func (c *countingStore) Load(ctx context.Context, streamID string) ([]eventstore.Event, error) {
+	c.loads.Add(1)
+	return c.Store.Load(ctx, streamID)
+}
+
+func (c *countingStore) Append(ctx context.Context, s []eventstore.StreamAppend, md eventstore.Metadata, opts ...eventstore.AppendOption) ([]eventstore.Event, error) {
+	if c.appended.Add(1) == 1 && c.before != nil {
+		if err := c.before(ctx); err != nil {
+			return nil, err
+		}
+	}
+	return c.Store.Append(ctx, s, md, opts...)
+}
+
+// TestCreateDecidesOnWhatItsProbeRead: a command that creates under a
+// drawn number is first decided with a placeholder (so that a refusal
+// draws none); the decision with the number drawn reuses what that look
+// read instead of loading the facts again, and a fact that moved in
+// between is caught by the append's version checks: the partner expires
+// after the look, the append conflicts, and the order decided again on
+// the fresh partner is refused. Nothing of it is recorded.
+func TestCreateDecidesOnWhatItsProbeRead(t *testing.T) {
+	t.Parallel()
+	pool, store, ids, customer := businessSetup(t)
+	ctx := context.Background()
+	admin := command.Meta{Principal: auth.Staff("ada", domain.RoleAdmin)}
+	reseller, err := command.New(store, ids, command.Config{}).RegisterPartner(ctx, admin, command.RegisterPartnerInput{Name: "Reseller Probe GmbH",
+		Kinds: []string{partner.KindResellerIndirect}, Address: partner.Address{Country: "DE"}, Status: domain.PartnerActive})
+	if err != nil {
+		t.Fatal(err)
+	}
+	in := func(po string) command.SubmitOrderInput {
+		return command.SubmitOrderInput{PONumber: po, PODate: "2024-06-01", OrderType: order.TypeNew, Catalog: order.CatalogSoftware,
+			CustomerAccountID: customer, PartnerID: reseller.ID,
+			Lines: []order.Line{{SKU: "WS-ENT", Product: "Workspace", Edition: "Enterprise", Quantity: 5, UnitPriceMinor: 1000, Currency: "EUR"}}}
+	}
+
+	// The customer, the partner and the PO reservation are read once.
+	counted := &countingStore{Store: store}
+	if _, err := command.New(counted, ids, command.Config{}).SubmitOrder(ctx, admin, in("PO-1")); err != nil {
+		t.Fatal(err)
+	}
+	if n := counted.loads.Load(); n != 3 {
+		t.Fatalf("%d streams loaded, want 3 (customer, partner, PO reservation), each once", n)
+	}
+
+	before := countEvents(t, pool, `true`)
+	racing := &countingStore{Store: store, before: func(ctx context.Context) error {
+		_, err := command.New(store, ids, command.Config{}).ChangePartnerStatus(ctx, admin, reseller.ID,
+			command.ChangePartnerStatusInput{Status: domain.PartnerExpired, Reason: "contract ended"})
+		return err
+	}}
+	_, err = command.New(racing, ids, command.Config{}).SubmitOrder(ctx, admin, in("PO-2"))
+	if !errors.Is(err, domain.ErrRuleViolation) || !strings.Contains(err.Error(), "order.partner_inactive") {
+		t.Fatalf("want order.partner_inactive after the partner expired, got %v", err)
+	}
+	if n := countEvents(t, pool, `true`); n != before+1 {
+		t.Fatalf("%d events recorded, want only the status change", n-before)
+	}
+}

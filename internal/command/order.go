@@ -66,10 +66,14 @@ func placeholders(prefix string, n int) []string {
 
 // probe runs attempt once, as Run would, and discards what it emits: it
 // tells whether the command would be refused before numbers are drawn for
-// it.
-func (s *Service) probe(ctx context.Context, attempt func(u *Unit) error) error {
-	u := &Unit{ctx: ctx, s: s, versions: map[string]int64{}, writes: map[string][]domain.Event{}}
-	return attempt(u)
+// it. It returns what it loaded, for the first attempt of the command
+// itself to decide on without reading it again.
+func (s *Service) probe(ctx context.Context, attempt func(u *Unit) error) (map[string]loadedState, error) {
+	u := newUnit(ctx, s, nil)
+	if err := attempt(u); err != nil {
+		return nil, err
+	}
+	return u.states, nil
 }
 
 // create runs a command that creates an aggregate under a number of kind k:
@@ -84,15 +88,20 @@ func (s *Service) create(ctx context.Context, m Meta, k numbering.Kind, prefix s
 		}
 		return Result{}, err
 	}
-	if err := s.probe(ctx, func(u *Unit) error { return attempt(u, placeholders(prefix, 1)[0]) }); err != nil {
+	placeholder := placeholders(prefix, 1)[0]
+	loaded, err := s.probe(ctx, func(u *Unit) error { return attempt(u, placeholder) })
+	if err != nil {
 		return Result{}, err
 	}
+	// The created stream is new under the number drawn; what the probe
+	// read of the placeholder's stream is not about it.
+	delete(loaded, stream(placeholder))
 	nums, err := s.draw(ctx, k, 1)
 	if err != nil {
 		return Result{}, err
 	}
 	number := nums[0]
-	return s.Run(ctx, m, number, stream(number), func(u *Unit) error { return attempt(u, number) })
+	return s.run(ctx, m, number, stream(number), loaded, func(u *Unit) error { return attempt(u, number) })
 }
 
 // answeringAccount loads account id and, if it was merged, the accounts its

@@ -25,16 +25,50 @@ type Unit struct {
 	loaded   []string // the keys of versions, in load order
 	order    []string
 	writes   map[string][]domain.Event
+
+	// states holds what this attempt loaded, by stream, so that loading a
+	// stream twice reads it once; reuse holds what an earlier look at the
+	// same command loaded (see Service.create), used instead of reading
+	// again: whatever moved since is caught by the append's version checks.
+	states map[string]loadedState
+	reuse  map[string]loadedState
+}
+
+// loadedState is an aggregate state as a Unit loaded it.
+type loadedState struct {
+	state   any
+	version int64
+}
+
+func newUnit(ctx context.Context, s *Service, reuse map[string]loadedState) *Unit {
+	return &Unit{ctx: ctx, s: s, versions: map[string]int64{}, writes: map[string][]domain.Event{},
+		states: map[string]loadedState{}, reuse: reuse}
 }
 
 // Load folds streamID into a state of the aggregate agg and remembers the
 // version it was read at. A stream that does not exist gives the zero state
 // at version 0.
 func Load[S any](u *Unit, agg Aggregate[S], streamID string) (S, error) {
-	st, v, err := load(u.ctx, u.s, agg, streamID)
-	if err != nil {
-		return st, err
+	if l, ok := u.states[streamID]; ok {
+		if st, ok := l.state.(S); ok {
+			return st, nil
+		}
 	}
+	var st S
+	var v int64
+	if l, ok := u.reuse[streamID]; ok {
+		st, ok = l.state.(S)
+		if !ok {
+			return st, fmt.Errorf("command: stream %s loaded before as %T", streamID, l.state)
+		}
+		v = l.version
+	} else {
+		var err error
+		if st, v, err = load(u.ctx, u.s, agg, streamID); err != nil {
+			return st, err
+		}
+	}
+	u.states[streamID] = loadedState{state: st, version: v}
 	if old, ok := u.versions[streamID]; ok {
 		if old != v {
 			return st, &eventstore.ConflictError{StreamID: streamID, Expected: old, Actual: v}
@@ -80,6 +114,12 @@ func (u *Unit) EmitAll(streams []domain.StreamEvents) {
 // is that stream's new version). A command with an idempotency key that was
 // seen before is answered from the command log.
 func (s *Service) Run(ctx context.Context, m Meta, id, stream string, attempt func(u *Unit) error) (Result, error) {
+	return s.run(ctx, m, id, stream, nil, attempt)
+}
+
+// run is Run whose first attempt uses the states in first instead of
+// reading those streams again.
+func (s *Service) run(ctx context.Context, m Meta, id, stream string, first map[string]loadedState, attempt func(u *Unit) error) (Result, error) {
 	if r, err := s.replay(ctx, m); err != nil || r != nil {
 		if r != nil {
 			return *r, nil
@@ -89,7 +129,11 @@ func (s *Service) Run(ctx context.Context, m Meta, id, stream string, attempt fu
 	commandID := s.cfg.NewID().String()
 	var lastErr error
 	for try := 0; try < s.cfg.MaxAttempts; try++ {
-		u := &Unit{ctx: ctx, s: s, versions: map[string]int64{}, writes: map[string][]domain.Event{}}
+		var reuse map[string]loadedState
+		if try == 0 {
+			reuse = first
+		}
+		u := newUnit(ctx, s, reuse)
 		err := attempt(u)
 		if errors.Is(err, eventstore.ErrConflict) {
 			lastErr = err
