@@ -2,7 +2,6 @@ package command
 
 import (
 	"context"
-	"errors"
 	"time"
 
 	"github.com/channeldesk/channeldesk/domain"
@@ -374,20 +373,10 @@ func (s *Service) ClearEmbargoHold(ctx context.Context, m Meta, accountID string
 	})
 }
 
-// contactAllocator is what AddContact and AddPartnerContact need of the
-// IDs beyond organisation IDs (internal/numbering's Allocator has it).
-type contactAllocator interface {
-	Next(ctx context.Context, k numbering.Kind, n int) ([]string, error)
-}
-
 // nextContactID draws a contact ID (C-000001), global across customers and
 // partners.
 func (s *Service) nextContactID(ctx context.Context) (string, error) {
-	a, ok := s.ids.(contactAllocator)
-	if !ok {
-		return "", errors.New("command: the ID allocator cannot draw contact numbers")
-	}
-	got, err := a.Next(ctx, numbering.Contact, 1)
+	got, err := s.draw(ctx, numbering.Contact, 1)
 	if err != nil {
 		return "", err
 	}

@@ -29,19 +29,9 @@ const invoiceDue = 30 * 24 * time.Hour
 // to the account that now answers for one.
 const maxOwnerHops = 16
 
-// documentNumbers draws the numbers of orders, contracts, licenses,
-// invoices and cases; the numbering.Allocator does.
-type documentNumbers interface {
-	Next(ctx context.Context, k numbering.Kind, n int) ([]string, error)
-}
-
 // draw allocates n numbers of kind k.
 func (s *Service) draw(ctx context.Context, k numbering.Kind, n int) ([]string, error) {
-	d, ok := s.ids.(documentNumbers)
-	if !ok {
-		return nil, fmt.Errorf("command: the allocator %T draws no %s numbers", s.ids, k)
-	}
-	nums, err := d.Next(ctx, k, n)
+	nums, err := s.ids.Next(ctx, k, n)
 	if err == nil && len(nums) != n {
 		err = fmt.Errorf("command: asked for %d %s numbers, got %d", n, k, len(nums))
 	}

@@ -12,6 +12,7 @@ import (
 	"github.com/channeldesk/channeldesk/domain"
 	"github.com/channeldesk/channeldesk/domain/catalog"
 	"github.com/channeldesk/channeldesk/eventstore"
+	"github.com/channeldesk/channeldesk/internal/numbering"
 )
 
 // ErrIdempotencyMismatch is returned when an idempotency key already
@@ -25,9 +26,12 @@ type Store interface {
 	LookupCommand(ctx context.Context, scope, key string) (*eventstore.RecordedCommand, error)
 }
 
-// IDs allocates human-readable identifiers.
+// IDs allocates human-readable identifiers: organisation IDs (123456HQ),
+// and n numbers of a kind (contacts, orders, contracts, licenses,
+// invoices, cases); numbering.Allocator is the implementation.
 type IDs interface {
 	NextOrgID(ctx context.Context) (string, error)
+	Next(ctx context.Context, k numbering.Kind, n int) ([]string, error)
 }
 
 // Config configures a Service.
