@@ -34,6 +34,7 @@ Commands:
   projections status           position, lag and state of every read model
   projections rebuild NAME     rebuild a read model from the event store
   bench                        benchmarks against raw baselines
+  demo                         load a realistic data set and print a token per kind of principal
 
 Environment: DATABASE_URL, NATS_URL, HTTP_ADDR, CHANNELDESK_DATA_DIR (see README.md).
 `
@@ -57,6 +58,8 @@ func run(args []string, stdout, stderr io.Writer) error {
 		return projectionsCmd(ctx, rest, stdout, stderr)
 	case "bench":
 		return bench(ctx, rest, stdout, stderr)
+	case "demo":
+		return demoCmd(ctx, rest, stdout, stderr)
 	case "help", "-h", "--help":
 		fmt.Fprint(stdout, usage)
 		return nil
