@@ -27,7 +27,10 @@
 // reading the store in large batches while the live projection keeps
 // serving, then swaps the schemas in one short transaction that holds the
 // live checkpoint, so the rebuilt model goes live without a gap, whether or
-// not a Runner is running in this or another process.
+// not a Runner is running in this or another process. A projection that is
+// a Folder folds the history in memory and has its final rows written with
+// COPY, its secondary indexes built after them; what was committed
+// meanwhile is applied with Apply before the swap.
 //
 // Transactions stay short on purpose: the event store's gap-free tail only
 // advances past transactions that have finished, so a long write

@@ -7,6 +7,7 @@ import (
 	"slices"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -14,6 +15,7 @@ import (
 	"github.com/jackc/pgx/v5"
 
 	"github.com/channeldesk/channeldesk/eventstore"
+	"github.com/channeldesk/channeldesk/projections"
 	"github.com/channeldesk/channeldesk/projections/projtest"
 )
 
@@ -50,6 +52,8 @@ type tally struct {
 	gate    chan struct{}
 	entered chan struct{}
 	once    sync.Once
+	// rebuilt counts the events Apply got for a rebuild schema.
+	rebuilt atomic.Int64
 }
 
 func (*tally) Name() string { return "tally" }
@@ -61,6 +65,9 @@ func (*tally) Setup(ctx context.Context, tx pgx.Tx, schema string) error {
 }
 
 func (t *tally) Apply(ctx context.Context, tx pgx.Tx, schema string, events []eventstore.Event) error {
+	if strings.HasSuffix(schema, "_rebuild") {
+		t.rebuilt.Add(int64(len(events)))
+	}
 	if t.gate != nil && strings.HasSuffix(schema, "_rebuild") {
 		t.once.Do(func() { close(t.entered) })
 		select {
@@ -113,4 +120,70 @@ func (e *env) assertComplete() {
 	if cp := e.Checkpoint("tally").Position; cp != want[len(want)-1] {
 		e.T.Fatalf("checkpoint %d, want %d", cp, want[len(want)-1])
 	}
+}
+
+// foldingTally is the tally rebuilt through a Fold, with a secondary index
+// that Rebuild drops before loading and builds after. Its fold, like
+// Apply, blocks the first batch until gate is closed, when gate is set.
+type foldingTally struct {
+	tally
+	folded atomic.Int64 // events given to folds
+}
+
+func (t *foldingTally) Setup(ctx context.Context, tx pgx.Tx, schema string) error {
+	if err := t.tally.Setup(ctx, tx, schema); err != nil {
+		return err
+	}
+	_, err := tx.Exec(ctx, `CREATE INDEX IF NOT EXISTS seen_type_idx ON `+pgx.Identifier{schema, "seen"}.Sanitize()+` (type, position)`)
+	return err
+}
+
+func (t *foldingTally) NewFold() projections.Fold { return &tallyFold{t: t} }
+
+type tallyFold struct {
+	t    *foldingTally
+	rows []eventstore.Event
+}
+
+func (f *tallyFold) Add(events []eventstore.Event) error {
+	if f.t.gate != nil {
+		f.t.once.Do(func() { close(f.t.entered) })
+		<-f.t.gate
+	}
+	for _, e := range events {
+		if n := len(f.rows); n > 0 && e.Position <= f.rows[n-1].Position {
+			return fmt.Errorf("events out of order: %d after %d", e.Position, f.rows[n-1].Position)
+		}
+		f.rows = append(f.rows, e)
+	}
+	f.t.folded.Add(int64(len(events)))
+	return nil
+}
+
+func (f *tallyFold) Len() int { return len(f.rows) }
+
+func (f *tallyFold) Tables() []projections.Table {
+	return []projections.Table{{
+		Name: "seen", Columns: []string{"position", "event_id", "stream_id", "type"}, Rows: len(f.rows),
+		Values: func(i int) []any {
+			e := f.rows[i]
+			return []any{int64(e.Position), e.ID, e.StreamID, e.Type}
+		},
+	}}
+}
+
+// indexes returns the definitions of the indexes of the live schema of
+// projection name, sorted.
+func (e *env) indexes(name string) []string {
+	e.T.Helper()
+	rows, err := e.Pool.Query(e.Ctx, `SELECT indexdef FROM pg_indexes WHERE schemaname = $1 ORDER BY 1`,
+		projections.Schema(name))
+	if err != nil {
+		e.T.Fatal(err)
+	}
+	s, err := pgx.CollectRows(rows, pgx.RowTo[string])
+	if err != nil {
+		e.T.Fatal(err)
+	}
+	return s
 }

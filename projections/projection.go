@@ -75,6 +75,7 @@ func validName(n string) error {
 const (
 	DefaultBatchSize        = 500
 	DefaultRebuildBatchSize = 10000
+	DefaultRebuildFoldRows  = 1_000_000
 	DefaultIdleCheck        = 5 * time.Second
 )
 
@@ -90,6 +91,13 @@ type Config struct {
 	// RebuildBatchSize is how many events Rebuild reads and applies at once.
 	// Default DefaultRebuildBatchSize.
 	RebuildBatchSize int
+	// RebuildFoldRows is the most rows the Fold of a projection that is a
+	// Folder may hold in memory during a rebuild; past it, Rebuild writes
+	// them and applies the rest of the history with Apply, as it does for
+	// a projection without a Fold. A customer list row takes about 500
+	// bytes, so the default DefaultRebuildFoldRows bounds its fold at about
+	// 0.5 GB. Negative never folds.
+	RebuildFoldRows int
 	// IdleCheck is how long a projector waits for a message before it looks
 	// in the store for events past its checkpoint (an event the relay
 	// published last but JetStream lost would otherwise wait for the next
@@ -130,6 +138,9 @@ func (c Config) withDefaults() Config {
 	}
 	if c.RebuildBatchSize == 0 {
 		c.RebuildBatchSize = DefaultRebuildBatchSize
+	}
+	if c.RebuildFoldRows == 0 {
+		c.RebuildFoldRows = DefaultRebuildFoldRows
 	}
 	if c.IdleCheck == 0 {
 		c.IdleCheck = DefaultIdleCheck

@@ -2,6 +2,7 @@ package projections
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"time"
 
@@ -15,10 +16,14 @@ import (
 // fresh schema proj_<name>_rebuild (a leftover of a crashed rebuild is
 // dropped first), reading the store in batches of Config.RebuildBatchSize,
 // while the live schema keeps serving and, if a Runner runs anywhere, keeps
-// being updated. It then takes the live checkpoint (the live projector
-// waits), applies to the new schema what the live one has beyond it, swaps
-// the schemas and keeps the checkpoint, all in one transaction: queries
-// never see a half-built model and the projector goes on without a gap.
+// being updated. A projection that is a Folder has its history folded in
+// memory and its rows written with COPY, its indexes built after them (see
+// foldInto); any other is built with Apply, batch by batch. Rebuild then
+// applies with Apply what was committed meanwhile, takes the live
+// checkpoint (the live projector waits), applies to the new schema what the
+// live one has beyond it, swaps the schemas and keeps the checkpoint, all
+// in one transaction: queries never see a half-built model and the
+// projector goes on without a gap.
 //
 // While it runs, Status reports StateRebuilding. If it fails or the process
 // dies, the live schema is untouched and stays live. A projection never set
@@ -60,6 +65,11 @@ func (r *Runner) Rebuild(ctx context.Context, name string) (err error) {
 		}
 	}()
 	rs := rebuildSchema(name)
+	var fold Fold
+	if f, ok := p.(Folder); ok && r.cfg.RebuildFoldRows > 0 {
+		fold = f.NewFold()
+	}
+	var indexes []string
 	err = pgx.BeginFunc(ctx, r.pool, func(tx pgx.Tx) error {
 		if _, err := tx.Exec(ctx, `DROP SCHEMA IF EXISTS `+ident(rs)+` CASCADE`); err != nil {
 			return err
@@ -67,7 +77,13 @@ func (r *Runner) Rebuild(ctx context.Context, name string) (err error) {
 		if _, err := tx.Exec(ctx, `CREATE SCHEMA `+ident(rs)); err != nil {
 			return err
 		}
-		return p.Setup(ctx, tx, rs)
+		if err := p.Setup(ctx, tx, rs); err != nil {
+			return err
+		}
+		if fold != nil {
+			indexes, err = dropIndexes(ctx, tx, rs)
+		}
+		return err
 	})
 	if err != nil {
 		return fmt.Errorf("rebuild %s: set up: %w", name, err)
@@ -76,23 +92,16 @@ func (r *Runner) Rebuild(ctx context.Context, name string) (err error) {
 	started := time.Now()
 	var at eventstore.Position
 	var total int
-	// Read up to the horizon, again and again while a pass still finds a
-	// full batch, so that what is left for the swap transaction is small.
-	for {
-		h, err := r.store.Horizon(ctx)
-		if err != nil {
+	if fold != nil {
+		if total, at, err = r.foldInto(ctx, fold, rs, indexes); err != nil {
 			return fmt.Errorf("rebuild %s: %w", name, err)
-		}
-		n, last, err := r.bulk(ctx, p, rs, at, h)
-		if err != nil {
-			return fmt.Errorf("rebuild %s: %w", name, err)
-		}
-		total += n
-		at = last
-		if n < r.cfg.RebuildBatchSize {
-			break
 		}
 	}
+	n, at, err := r.applyToHorizon(ctx, p, rs, at)
+	if err != nil {
+		return fmt.Errorf("rebuild %s: %w", name, err)
+	}
+	total += n
 	if err := r.swap(ctx, p, at); err != nil {
 		return fmt.Errorf("rebuild %s: %w", name, err)
 	}
@@ -139,10 +148,60 @@ func (r *Runner) abandonRebuild(ctx context.Context, name, prev string) {
 	}
 }
 
+// applyToHorizon applies to schema the events after at up to the store's
+// horizon, again and again while a pass still finds a full batch, so that
+// what is left for the swap transaction is small. It returns how many
+// events it applied and the position of the last (at when none).
+func (r *Runner) applyToHorizon(ctx context.Context, p Projection, schema string, at eventstore.Position) (int, eventstore.Position, error) {
+	var total int
+	for {
+		h, err := r.store.Horizon(ctx)
+		if err != nil {
+			return 0, 0, err
+		}
+		n, last, err := r.bulk(ctx, p, schema, at, h)
+		if err != nil {
+			return 0, 0, err
+		}
+		total += n
+		at = last
+		if n < r.cfg.RebuildBatchSize {
+			return total, at, nil
+		}
+	}
+}
+
 // bulk applies the events in (after, before) to schema, one transaction per
 // batch, reading the next batch while the last one is written. It returns
 // how many events it applied and the position of the last.
 func (r *Runner) bulk(ctx context.Context, p Projection, schema string, after, before eventstore.Position) (int, eventstore.Position, error) {
+	return r.read(ctx, after, before, func(ctx context.Context, evs []eventstore.Event) (bool, error) {
+		err := pgx.BeginFunc(ctx, r.pool, func(tx pgx.Tx) error {
+			// The rebuild schema only becomes visible in the swap, which
+			// commits synchronously; losing an unflushed batch in a
+			// server crash only makes the rebuild fail and start over.
+			if _, err := tx.Exec(ctx, `SET LOCAL synchronous_commit = off`); err != nil {
+				return err
+			}
+			return p.Apply(ctx, tx, schema, evs)
+		})
+		if err != nil {
+			return false, fmt.Errorf("apply %d events from %d: %w", len(evs), evs[0].Position, err)
+		}
+		return true, nil
+	})
+}
+
+// errEnough ends a read whose consumer wants no more.
+var errEnough = errors.New("projections: enough events read")
+
+// read hands the events in (after, before) to use in batches of
+// Config.RebuildBatchSize, in position order, reading the next batch while
+// use handles the last, until use returns false or the range ends. It
+// returns how many events use took and the position of the last (after
+// when none).
+func (r *Runner) read(ctx context.Context, after, before eventstore.Position,
+	use func(context.Context, []eventstore.Event) (more bool, err error)) (int, eventstore.Position, error) {
 	g, gctx := errgroup.WithContext(ctx)
 	batches := make(chan []eventstore.Event, 1)
 	g.Go(func() error {
@@ -170,24 +229,19 @@ func (r *Runner) bulk(ctx context.Context, p Projection, schema string, after, b
 	n, last := 0, after
 	g.Go(func() error {
 		for evs := range batches {
-			err := pgx.BeginFunc(gctx, r.pool, func(tx pgx.Tx) error {
-				// The rebuild schema only becomes visible in the swap, which
-				// commits synchronously; losing an unflushed batch in a
-				// server crash only makes the rebuild fail and start over.
-				if _, err := tx.Exec(gctx, `SET LOCAL synchronous_commit = off`); err != nil {
-					return err
-				}
-				return p.Apply(gctx, tx, schema, evs)
-			})
+			more, err := use(gctx, evs)
 			if err != nil {
-				return fmt.Errorf("apply %d events after %d: %w", len(evs), last, err)
+				return err
 			}
 			n += len(evs)
 			last = evs[len(evs)-1].Position
+			if !more {
+				return errEnough
+			}
 		}
 		return nil
 	})
-	if err := g.Wait(); err != nil {
+	if err := g.Wait(); err != nil && !errors.Is(err, errEnough) {
 		return 0, 0, err
 	}
 	return n, last, nil

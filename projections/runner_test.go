@@ -451,3 +451,74 @@ func TestNewRunnerChecksNames(t *testing.T) {
 		})
 	}
 }
+
+// TestFoldedRebuildWhileLive: a projection that is a Folder is rebuilt
+// through its fold while the live projector applies a steady stream of new
+// events, and goes live without a gap and without a duplicate (the tally's
+// keys refuse a second apply); its indexes are those Setup makes. With a
+// fold limit below the history, the rest is applied event by event, to the
+// same end.
+func TestFoldedRebuildWhileLive(t *testing.T) {
+	t.Parallel()
+	for _, c := range []struct {
+		name     string
+		foldRows int
+	}{{"whole history folded", 0}, {"fold full after two batches", 50}} {
+		t.Run(c.name, func(t *testing.T) {
+			t.Parallel()
+			e := newEnv(t, true)
+			e.appendEvents(300)
+			e.PublishAll()
+			tl := &foldingTally{tally: tally{gate: make(chan struct{}), entered: make(chan struct{})}}
+			cfg := e.Config(8)
+			cfg.RebuildBatchSize = 40
+			cfg.RebuildFoldRows = c.foldRows
+			r := e.Runner(cfg, tl)
+			e.Start(r)
+			e.assertComplete()
+			indexes := e.indexes("tally")
+			if len(indexes) != 3 {
+				t.Fatalf("indexes before the rebuild: %v", indexes)
+			}
+
+			var writing sync.WaitGroup
+			var stopWriting atomic.Bool
+			writing.Add(1)
+			go func() {
+				defer writing.Done()
+				for !stopWriting.Load() {
+					e.appendEvents(3)
+					e.PublishAll()
+					time.Sleep(2 * time.Millisecond)
+				}
+			}()
+			rebuilt := make(chan error, 1)
+			go func() { rebuilt <- r.Rebuild(e.Ctx, "tally") }()
+			<-tl.entered
+			// The live schema keeps moving while the fold is held.
+			e.WaitCheckpoint("tally", e.Checkpoint("tally").Position+1)
+			close(tl.gate)
+			if err := <-rebuilt; err != nil {
+				t.Fatal(err)
+			}
+			if s := e.Schemas(); !slices.Equal(s, []string{"proj_tally"}) {
+				t.Fatalf("schemas after rebuild: %v", s)
+			}
+			time.Sleep(30 * time.Millisecond) // live keeps applying on the new schema
+			stopWriting.Store(true)
+			writing.Wait()
+			e.PublishAll()
+			e.assertComplete()
+			if got := e.indexes("tally"); !slices.Equal(got, indexes) {
+				t.Fatalf("indexes after the rebuild:\n%v\nbefore:\n%v", got, indexes)
+			}
+			folded, applied := tl.folded.Load(), tl.rebuilt.Load()
+			switch {
+			case c.foldRows == 0 && folded < 300:
+				t.Fatalf("folded %d events of at least 300", folded)
+			case c.foldRows > 0 && (folded != 80 || applied < 220):
+				t.Fatalf("folded %d events (want the first two batches, 80), applied %d (want the rest, at least 220)", folded, applied)
+			}
+		})
+	}
+}

@@ -9,6 +9,7 @@ import (
 
 	"github.com/jackc/pgx/v5"
 
+	"github.com/channeldesk/channeldesk/domain"
 	"github.com/channeldesk/channeldesk/domain/account"
 	"github.com/channeldesk/channeldesk/domain/catalog"
 	"github.com/channeldesk/channeldesk/domain/names"
@@ -113,20 +114,18 @@ const copyThreshold = 32
 func (p *Projection) Apply(ctx context.Context, tx pgx.Tx, schema string, events []eventstore.Event) error {
 	type decoded struct {
 		e  *eventstore.Event
-		ev any
+		ev domain.Event
 	}
 	var evs []decoded
 	var registering []string
 	for i := range events {
 		e := &events[i]
-		switch e.Type {
-		case account.AccountRegistered{}.EventType(), account.CompanyRenamed{}.EventType():
-		default:
-			continue
-		}
-		ev, err := p.catalog.Decode(e.Type, e.SchemaVersion, e.Data)
+		ev, err := p.decode(e)
 		if err != nil {
-			return fmt.Errorf("event %d: %w", e.Position, err)
+			return err
+		}
+		if ev == nil {
+			continue
 		}
 		if r, ok := ev.(account.AccountRegistered); ok {
 			registering = append(registering, r.AccountID)
@@ -140,44 +139,89 @@ func (p *Projection) Apply(ctx context.Context, tx pgx.Tx, schema string, events
 	if err != nil {
 		return err
 	}
-
-	var news []*row
-	byID := map[string]*row{}
-	var renames []renamed
-	finals := map[string]final{}
+	b := newBuilder(known)
 	for _, d := range evs {
-		switch ev := d.ev.(type) {
-		case account.AccountRegistered:
-			if known[ev.AccountID] || byID[ev.AccountID] != nil {
-				continue
-			}
-			r := &row{
-				accountID: ev.AccountID, name: ev.Name, nameFold: names.FoldCompany(ev.Name),
-				formerNames: []string{}, formerFolds: []string{},
-				domain: ev.PrimaryDomain, country: ev.Address.Country, state: ev.Address.State,
-				city: ev.Address.City, region: ev.Region, vatNo: ev.VATNumber,
-				registeredAt: d.e.RecordedAt, updatedAt: d.e.RecordedAt, position: int64(d.e.Position),
-			}
-			news = append(news, r)
-			byID[ev.AccountID] = r
-		case account.CompanyRenamed:
-			fold := names.FoldCompany(ev.NewName)
-			if r := byID[ev.AccountID]; r != nil {
-				r.formerNames = append(r.formerNames, ev.OldName)
-				r.formerFolds = append(r.formerFolds, names.FoldCompany(ev.OldName))
-				r.name, r.nameFold = ev.NewName, fold
-				r.updatedAt, r.position = d.e.RecordedAt, int64(d.e.Position)
-				continue
-			}
-			renames = append(renames, renamed{accountID: ev.AccountID, oldName: ev.OldName,
-				oldFold: names.FoldCompany(ev.OldName), seq: int32(len(renames))})
-			finals[ev.AccountID] = final{name: ev.NewName, fold: fold, updatedAt: d.e.RecordedAt, position: int64(d.e.Position)}
-		}
+		b.add(d.e, d.ev)
 	}
-	if err := insert(ctx, tx, schema, news); err != nil {
+	if err := insert(ctx, tx, schema, b.news); err != nil {
 		return err
 	}
-	return rename(ctx, tx, schema, renames, finals)
+	return rename(ctx, tx, schema, b.renames, b.finals)
+}
+
+// decode returns the event e carries if the projection uses its type, nil
+// if not.
+func (p *Projection) decode(e *eventstore.Event) (domain.Event, error) {
+	switch e.Type {
+	case account.AccountRegistered{}.EventType(), account.CompanyRenamed{}.EventType():
+	default:
+		return nil, nil
+	}
+	if ev, ok := decodeFast(e.Type, e.SchemaVersion, e.Data); ok {
+		return ev, nil
+	}
+	ev, err := p.catalog.Decode(e.Type, e.SchemaVersion, e.Data)
+	if err != nil {
+		return nil, fmt.Errorf("event %d: %w", e.Position, err)
+	}
+	return ev, nil
+}
+
+// builder turns events into customer rows in memory: Apply uses one per
+// batch, a rebuild one for the whole history (see NewFold).
+type builder struct {
+	// known holds the accounts with a row written before the events added
+	// here; nil when there is none, as in a rebuild from position 0.
+	known map[string]bool
+	// news are the rows registered here, in event order, and byID the same
+	// by account.
+	news []*row
+	byID map[string]*row
+	// renames and finals are the renames of rows written before.
+	renames []renamed
+	finals  map[string]final
+}
+
+func newBuilder(known map[string]bool) *builder {
+	return &builder{known: known, byID: map[string]*row{}, finals: map[string]final{}}
+}
+
+// add applies one event decoded by Projection.decode.
+func (b *builder) add(e *eventstore.Event, ev domain.Event) {
+	switch ev := ev.(type) {
+	case account.AccountRegistered:
+		if b.known[ev.AccountID] || b.byID[ev.AccountID] != nil {
+			return
+		}
+		r := &row{
+			accountID: ev.AccountID, name: ev.Name, nameFold: names.FoldCompany(ev.Name),
+			formerNames: []string{}, formerFolds: []string{},
+			domain: ev.PrimaryDomain, country: ev.Address.Country, state: ev.Address.State,
+			city: ev.Address.City, region: ev.Region, vatNo: ev.VATNumber,
+			registeredAt: e.RecordedAt, updatedAt: e.RecordedAt, position: int64(e.Position),
+		}
+		b.news = append(b.news, r)
+		b.byID[ev.AccountID] = r
+	case account.CompanyRenamed:
+		fold := names.FoldCompany(ev.NewName)
+		if r := b.byID[ev.AccountID]; r != nil {
+			oldFold := r.nameFold // the old name is the current one, as a rule
+			if ev.OldName != r.name {
+				oldFold = names.FoldCompany(ev.OldName)
+			}
+			r.formerNames = append(r.formerNames, ev.OldName)
+			r.formerFolds = append(r.formerFolds, oldFold)
+			r.name, r.nameFold = ev.NewName, fold
+			r.updatedAt, r.position = e.RecordedAt, int64(e.Position)
+			return
+		}
+		if b.known == nil {
+			return // no row written before: nothing to rename
+		}
+		b.renames = append(b.renames, renamed{accountID: ev.AccountID, oldName: ev.OldName,
+			oldFold: names.FoldCompany(ev.OldName), seq: int32(len(b.renames))})
+		b.finals[ev.AccountID] = final{name: ev.NewName, fold: fold, updatedAt: e.RecordedAt, position: int64(e.Position)}
+	}
 }
 
 // existing returns which of ids already have a row.

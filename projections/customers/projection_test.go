@@ -13,6 +13,7 @@ import (
 
 	"github.com/channeldesk/channeldesk/domain/account"
 	"github.com/channeldesk/channeldesk/eventstore"
+	"github.com/channeldesk/channeldesk/projections"
 	"github.com/channeldesk/channeldesk/projections/customers"
 	"github.com/channeldesk/channeldesk/projections/projtest"
 )
@@ -210,4 +211,72 @@ func TestRebuildThroughput(t *testing.T) {
 		t.Fatalf("%d customers (%d renamed), want %d (%d)", n, renamed, accounts, renames)
 	}
 	t.Logf("rebuilt %d events in %s: %.0f events/s", len(all), took.Round(time.Millisecond), float64(len(all))/took.Seconds())
+}
+
+// eventByEvent hides the projection's fold, so that Rebuild applies the
+// history with Apply, batch by batch.
+type eventByEvent struct{ projections.Projection }
+
+// TestFoldedRebuildMatchesEventByEvent: a rebuild through the fold (the
+// whole history in memory, rows written with COPY), one through Apply
+// alone, and one whose fold fills up half way and applies the rest with
+// Apply give the same rows: registrations, renames in the registering
+// append and later ones (several per account, some naming an old name that
+// is not the current one), a second registration of an account, events of
+// other types, names the payload scanner leaves to encoding/json, and keys
+// in another case, which encoding/json matches.
+func TestFoldedRebuildMatchesEventByEvent(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t, false)
+	e.history(30, false)
+	e.register(registered("800001HQ", `Quote "Q" & Back\slash GmbH`), registered("800002HQ", "Ünïcödé S.à r.l."))
+	e.rename("800001HQ", `Quote "Q" & Back\slash GmbH`, "Tab\tName AG", "Plain AG")
+	e.Append(eventstore.StreamAppend{StreamID: "account-800002HQdup",
+		Events: []eventstore.NewEvent{projtest.NewEvent(registered("800002HQ", "Second"))}})
+	e.Append(eventstore.StreamAppend{StreamID: "account-800003HQ", Events: []eventstore.NewEvent{{
+		ID: uuid.Must(uuid.NewV7()), Type: "account.registered", SchemaVersion: 1, OccurredAt: time.Now(),
+		Data: json.RawMessage(`{"ACCOUNT_ID": "800003HQ", "Name": "Shouting Ltd", "address": {"Country": "GB"}, "region": "EMEA"}`),
+	}}})
+	e.All()
+
+	rebuild := func(p projections.Projection, foldRows int) []string {
+		t.Helper()
+		cfg := e.Config(0)
+		cfg.RebuildBatchSize = 40
+		cfg.RebuildFoldRows = foldRows
+		if err := e.Runner(cfg, p).Rebuild(e.Ctx, customers.Name); err != nil {
+			t.Fatal(err)
+		}
+		return e.dump()
+	}
+	folded := rebuild(customers.New(), 0)
+	if len(folded) < 150 {
+		t.Fatalf("only %d rows", len(folded))
+	}
+	for name, got := range map[string][]string{
+		"event by event":            rebuild(eventByEvent{customers.New()}, 0),
+		"fold full after 60 rows":   rebuild(customers.New(), 60),
+		"fold full after the first": rebuild(customers.New(), 1),
+	} {
+		if !slices.Equal(got, folded) {
+			for i := range min(len(got), len(folded)) {
+				if got[i] != folded[i] {
+					t.Fatalf("%s differs from the fold at row %d:\n got %s\nfold %s", name, i, got[i], folded[i])
+				}
+			}
+			t.Fatalf("%s: %d rows, fold %d", name, len(got), len(folded))
+		}
+	}
+
+	for id, want := range map[string]string{"800001HQ": "Plain AG", "800002HQ": "Ünïcödé S.à r.l.", "800003HQ": "Shouting Ltd"} {
+		c, err := customers.Get(e.Ctx, e.Pool, staff, id)
+		if err != nil || c.Name != want {
+			t.Fatalf("%s: %+v %v, want name %q", id, c, err, want)
+		}
+	}
+	var former []string
+	if err := e.Pool.QueryRow(e.Ctx, `SELECT former_names FROM proj_customers.customers WHERE account_id = '800001HQ'`).
+		Scan(&former); err != nil || !slices.Equal(former, []string{`Quote "Q" & Back\slash GmbH`, "Tab\tName AG"}) {
+		t.Fatalf("former names %q %v", former, err)
+	}
 }
