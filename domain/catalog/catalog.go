@@ -113,23 +113,27 @@ func Entries() []Entry {
 // Catalog looks event types up by name and version. It is safe for
 // concurrent use once built.
 type Catalog struct {
-	byKey map[string]Entry
+	byKey map[typeVersion]Entry
+}
+
+// typeVersion is an event type at one schema version.
+type typeVersion struct {
+	typ     string
+	version int
 }
 
 // New builds a Catalog of Entries.
 func New() *Catalog {
-	c := &Catalog{byKey: map[string]Entry{}}
+	c := &Catalog{byKey: map[typeVersion]Entry{}}
 	for _, e := range Entries() {
-		c.byKey[key(e.Type, e.Version)] = e
+		c.byKey[typeVersion{e.Type, e.Version}] = e
 	}
 	return c
 }
 
-func key(t string, v int) string { return fmt.Sprintf("%s@%d", t, v) }
-
 // Decode decodes a stored payload of type t at schema version v.
 func (c *Catalog) Decode(t string, v int, data []byte) (domain.Event, error) {
-	e, ok := c.byKey[key(t, v)]
+	e, ok := c.byKey[typeVersion{t, v}]
 	if !ok {
 		return nil, fmt.Errorf("%w: %s v%d", ErrUnknownEvent, t, v)
 	}
@@ -142,6 +146,6 @@ func (c *Catalog) Decode(t string, v int, data []byte) (domain.Event, error) {
 
 // Lookup returns the entry for type t at version v.
 func (c *Catalog) Lookup(t string, v int) (Entry, bool) {
-	e, ok := c.byKey[key(t, v)]
+	e, ok := c.byKey[typeVersion{t, v}]
 	return e, ok
 }
