@@ -27,7 +27,7 @@ import (
 // env is a running channeldesk (HTTP, relay, projectors) on its own
 // database and embedded NATS server.
 type env struct {
-	t       *testing.T
+	t       testing.TB
 	base    string
 	app     *app.App
 	admin   string
@@ -35,7 +35,7 @@ type env struct {
 	auditor string
 }
 
-func start(t *testing.T, opts ...func(*app.Config)) *env {
+func start(t testing.TB, opts ...func(*app.Config)) *env {
 	t.Helper()
 	ns := natstest.Start(t)
 	ctx, cancel := context.WithCancel(context.Background())
@@ -171,7 +171,7 @@ func (e *env) register(name string) (string, int64) {
 	return r.body["id"].(string), int64(r.body["position"].(float64))
 }
 
-func wantProblem(t *testing.T, r resp, status int, code string) {
+func wantProblem(t testing.TB, r resp, status int, code string) {
 	t.Helper()
 	if r.status != status || r.body["code"] != code || r.header.Get("Content-Type") != "application/problem+json" {
 		t.Fatalf("want %d %s problem, got %d %s %s", status, code, r.status, r.header.Get("Content-Type"), r.raw)
