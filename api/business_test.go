@@ -455,13 +455,25 @@ func TestCases(t *testing.T) {
 	before := e.events()
 	e.refused(e.do("POST", "/v1/cases", stranger, open(cust, "rename")), before, 404, "not_found")
 	e.refused(e.do("POST", "/v1/cases", expired, open(cust, "rename")), before, 403, "forbidden")
+	// A partner sees a customer only through an order, a contract right or
+	// view rights: to any other partner the account does not exist.
+	unrelated := e.partnerOrg("700008HQ", domain.PartnerActive)
+	before = e.events()
+	e.refused(e.do("POST", "/v1/cases", unrelated, open(cust, "rename")), before, 404, "not_found")
+	e.refused(e.do("POST", "/v1/cases", unrelated, open("999999ZZ", "rename")), before, 404, "not_found")
+	related := e.partnerOrg("700009HQ", domain.PartnerActive)
+	e.appendEvents(account.StreamID(otherCust), account.ViewRightsGranted{AccountID: otherCust, PartnerID: "700009HQ", Scope: account.ScopeAll})
+	byPartner := open(otherCust, "other")
+	byPartner["requester"] = "partner:700009HQ/C-900001"
+	wantAnswer(t, e.do("POST", "/v1/cases", related, byPartner), 201, "CASE-000002", "supportcase-CASE-000002", 1, "supportcase.opened")
+	before = e.events()
 	e.refused(e.do("POST", "/v1/cases", e.support, open("999999ZZ", "rename")), before, 422, "rule_violation")
 	e.refused(e.do("POST", "/v1/cases", e.support, open(cust, "world_peace")), before, 422, "validation_failed")
 	onBehalf := open(cust, "other")
 	onBehalf["requester"] = "customer:" + cust + "/C-000402"
 	e.refused(e.do("POST", "/v1/cases", requester, onBehalf), before, 422, "rule_violation")
 	// Staff open on someone's behalf; the refusals drew no case number.
-	wantAnswer(t, e.do("POST", "/v1/cases", e.support, onBehalf), 201, "CASE-000002", "supportcase-CASE-000002", 1, "supportcase.opened")
+	wantAnswer(t, e.do("POST", "/v1/cases", e.support, onBehalf), 201, "CASE-000003", "supportcase-CASE-000003", 1, "supportcase.opened")
 
 	before = e.events()
 	e.refused(e.do("POST", "/v1/cases/CASE-000001/request-info", requester, map[string]any{"what": "x"}), before, 403, "forbidden")
@@ -484,7 +496,7 @@ func TestCases(t *testing.T) {
 	wantAnswer(t, r, 200, "CASE-000001", "supportcase-CASE-000001", 4, "supportcase.approved")
 	before = e.events()
 	e.refused(e.do("POST", "/v1/cases/CASE-000001/reject", e.support, map[string]any{"reason": "changed my mind"}), before, 422, "rule_violation")
-	e.refused(e.do("POST", "/v1/cases/CASE-000002/reject", e.support, map[string]any{"reason": " "}), before, 422, "validation_failed")
-	r = e.do("POST", "/v1/cases/CASE-000002/reject", e.admin, map[string]any{"reason": "No evidence given"})
-	wantAnswer(t, r, 200, "CASE-000002", "supportcase-CASE-000002", 2, "supportcase.rejected")
+	e.refused(e.do("POST", "/v1/cases/CASE-000003/reject", e.support, map[string]any{"reason": " "}), before, 422, "validation_failed")
+	r = e.do("POST", "/v1/cases/CASE-000003/reject", e.admin, map[string]any{"reason": "No evidence given"})
+	wantAnswer(t, r, 200, "CASE-000003", "supportcase-CASE-000003", 2, "supportcase.rejected")
 }

@@ -19,6 +19,11 @@ type Command interface {
 // principal ID). Evidence lists references to documents already stored;
 // Proposed is the command the case asks the vendor to execute, if any, as
 // JSON.
+//
+// Account and PartnerRelated are facts the command service loads in the
+// same attempt: the account the case is about, and, for a partner caller,
+// whether the partner is related to that customer (through an order, view
+// rights, renewal, advice or manage rights under one of its agreements).
 type OpenCase struct {
 	CaseNumber  string
 	RequestType string
@@ -28,8 +33,12 @@ type OpenCase struct {
 	Description string
 	Evidence    []string
 	Proposed    json.RawMessage
-	By          domain.Actor
-	At          time.Time
+
+	Account        domain.OrgRef
+	PartnerRelated bool
+
+	By domain.Actor
+	At time.Time
 }
 
 // RequestInformation sends an open case back to its requester, asking for

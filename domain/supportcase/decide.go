@@ -91,6 +91,17 @@ func open(s State, c OpenCase) ([]domain.Event, error) {
 	if err := p.Err(); err != nil {
 		return nil, err
 	}
+	if c.By.Kind == domain.KindPartner && (!c.Account.Exists || c.Account.ID != c.AccountID || !c.PartnerRelated) {
+		// A partner sees a customer only through an order, a contract
+		// right or view rights: any other account does not exist for it.
+		return nil, fmt.Errorf("account %s: %w", c.AccountID, domain.ErrNotFound)
+	}
+	if a := c.Account; !a.Exists || a.ID != c.AccountID {
+		return nil, domain.Rule("supportcase.account_unknown", "there is no customer account %s", c.AccountID)
+	} else if a.MergedInto != "" {
+		return nil, domain.Rule("supportcase.account_merged",
+			"account %s was merged into %s: open the case for %s", a.ID, a.MergedInto, a.MergedInto)
+	}
 	if s.Exists() {
 		return nil, domain.ErrDuplicate
 	}

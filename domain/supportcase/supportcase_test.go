@@ -96,8 +96,11 @@ func opening(edit func(*supportcase.OpenCase)) supportcase.OpenCase {
 		Description: "Please rename ACME Ltd. to Globex Ltd.\nThe certificate is attached.",
 		Evidence:    []string{"mail:2025-03-10/cfo-confirmation.eml", "doc:companies-house/certificate.pdf"},
 		Proposed:    json.RawMessage(proposal),
-		By:          ann,
-		At:          openedAt,
+		// The partner callers of these scenarios are related to acme.
+		Account:        domain.OrgRef{ID: acmeID, Exists: true},
+		PartnerRelated: true,
+		By:             ann,
+		At:             openedAt,
 	}
 	if edit != nil {
 		edit(&c)
@@ -273,6 +276,35 @@ func TestOpenCase(t *testing.T) {
 		{
 			Name: "OpenCase/requester: a customer contact opens only in its own name",
 			When: opening(func(c *supportcase.OpenCase) { c.Requester = bob.ID }), Then: rule("supportcase.requester_is_caller"),
+		},
+		{
+			Name: "OpenCase/a partner sees a customer only through an order, a contract right or view rights: an unrelated partner is told the account does not exist",
+			When: opening(func(c *supportcase.OpenCase) {
+				c.By, c.Requester, c.PartnerRelated = partnerAdmin, partnerAdmin.ID, false
+			}),
+			Then: fails(domain.ErrNotFound),
+		},
+		{
+			Name: "OpenCase/a partner sees a customer only through an order, a contract right or view rights: an unknown account is not found either, as for an unrelated one",
+			When: opening(func(c *supportcase.OpenCase) {
+				c.By, c.Requester, c.Account = partnerAdmin, partnerAdmin.ID, domain.OrgRef{ID: acmeID}
+			}),
+			Then: fails(domain.ErrNotFound),
+		},
+		{
+			Name: "OpenCase/the account must exist: staff opening a case for an unknown account are told so",
+			When: opening(func(c *supportcase.OpenCase) { c.By, c.Account = admin, domain.OrgRef{ID: acmeID} }),
+			Then: rule("supportcase.account_unknown"),
+		},
+		{
+			Name: "OpenCase/the account must exist: a fact about another account does not count",
+			When: opening(func(c *supportcase.OpenCase) { c.By, c.Account = admin, domain.OrgRef{ID: "654321HQ", Exists: true} }),
+			Then: rule("supportcase.account_unknown"),
+		},
+		{
+			Name: "OpenCase/a merged account accepts no further commands: open the case for the target",
+			When: opening(func(c *supportcase.OpenCase) { c.By, c.Account.MergedInto = admin, "654321HQ" }),
+			Then: rule("supportcase.account_merged"),
 		},
 		{
 			Name: "OpenCase/requester: a partner opens only in its own name",

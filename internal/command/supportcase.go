@@ -3,25 +3,18 @@ package command
 import (
 	"context"
 	"encoding/json"
+	"maps"
+	"slices"
 
 	"github.com/channeldesk/channeldesk/domain"
+	"github.com/channeldesk/channeldesk/domain/account"
+	"github.com/channeldesk/channeldesk/domain/contract"
 	"github.com/channeldesk/channeldesk/domain/ids"
 	"github.com/channeldesk/channeldesk/domain/supportcase"
 	"github.com/channeldesk/channeldesk/internal/numbering"
 )
 
 var cases = Aggregate[supportcase.State]{Evolve: supportcase.Evolve}
-
-// Rules the command service applies to a case before the case aggregate,
-// which takes no fact about the account, decides it.
-const (
-	// RuleCaseAccountUnknown refuses a case about an account that does not
-	// exist.
-	RuleCaseAccountUnknown = "supportcase.account_unknown"
-	// RuleCaseAccountMerged refuses a case about a merged account: it
-	// accepts no further commands, its target answers for it.
-	RuleCaseAccountMerged = "supportcase.account_merged"
-)
 
 // OpenCaseInput is the body of OpenCase. Requester is the principal the
 // case is for: the caller when left out; staff may name someone else.
@@ -48,22 +41,25 @@ func (s *Service) OpenCase(ctx context.Context, m Meta, in OpenCaseInput) (Resul
 		if err != nil {
 			return err
 		}
-		evs, err := supportcase.Decide(supportcase.State{}, supportcase.OpenCase{
+		cmd := supportcase.OpenCase{
 			CaseNumber: number, RequestType: in.RequestType, Subject: in.Subject, AccountID: in.AccountID, Requester: requester,
 			Description: in.Description, Evidence: in.Evidence, Proposed: in.Proposed, By: by, At: at,
-		})
+		}
+		if ids.Org(in.AccountID) {
+			acct, ref, err := u.Account(in.AccountID)
+			if err != nil {
+				return err
+			}
+			cmd.Account = ref
+			if by.Kind == domain.KindPartner && acct.Exists() {
+				if cmd.PartnerRelated, err = u.partnerRelated(acct, by.PartnerID); err != nil {
+					return err
+				}
+			}
+		}
+		evs, err := supportcase.Decide(supportcase.State{}, cmd)
 		if err != nil {
 			return err
-		}
-		// Decide checked the account ID's form.
-		acct, _, err := u.Account(in.AccountID)
-		switch {
-		case err != nil:
-			return err
-		case !acct.Exists():
-			return domain.Rule(RuleCaseAccountUnknown, "there is no customer account %s", in.AccountID)
-		case acct.MergedInto != "":
-			return domain.Rule(RuleCaseAccountMerged, "account %s was merged into %s: open the case for %s", in.AccountID, acct.MergedInto, acct.MergedInto)
 		}
 		u.Emit(supportcase.StreamID(number), evs...)
 		return nil
@@ -147,4 +143,25 @@ func (s *Service) RejectCase(ctx context.Context, m Meta, number string, in Reje
 	return s.onCase(ctx, m, number, func(by domain.Actor) supportcase.Command {
 		return supportcase.RejectCase{CaseNumber: number, Reason: in.Reason, By: by, At: at}
 	})
+}
+
+// partnerRelated reports whether partner partnerID is related to the
+// customer acct: through its orders, view rights, renewal or advice (the
+// account knows those), or manage rights under one of its agreements
+// (each agreement knows its own; they are loaded within u, so a right
+// granted or revoked meanwhile conflicts).
+func (u *Unit) partnerRelated(acct account.State, partnerID string) (bool, error) {
+	if len(acct.Relationships()[partnerID]) > 0 {
+		return true, nil
+	}
+	for _, number := range slices.Sorted(maps.Keys(acct.Contracts)) {
+		c, err := Load(u, contracts, contract.StreamID(number))
+		if err != nil {
+			return false, err
+		}
+		if c.ManagedByPartner(partnerID) {
+			return true, nil
+		}
+	}
+	return false, nil
 }
