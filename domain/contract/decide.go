@@ -1,11 +1,10 @@
 package contract
 
 import (
-	"fmt"
-	"regexp"
 	"time"
 
 	"github.com/channeldesk/channeldesk/domain"
+	"github.com/channeldesk/channeldesk/domain/ids"
 )
 
 // Discount levels of an agreement.
@@ -17,29 +16,11 @@ const (
 // dateLayout is the form of dates without time in commands and events.
 const dateLayout = "2006-01-02"
 
-var (
-	// Numbers are a prefix and a zero-padded sequence value; a value past
-	// the padding simply grows (internal/numbering formats them so).
-	elaPattern     = sequencePattern("ELA-", 6)
-	easyPattern    = sequencePattern("EASY-", 6)
-	contactPattern = sequencePattern("C-", 6)
-	orgPattern     = regexp.MustCompile(`^[0-9]{6}[A-Z]{2}$`)
-)
-
-func sequencePattern(prefix string, digits int) *regexp.Regexp {
-	return regexp.MustCompile(fmt.Sprintf(`^%s(?:[0-9]{%d}|[1-9][0-9]{%d,18})$`, regexp.QuoteMeta(prefix), digits, digits))
-}
-
 // ValidNumber reports whether number has the form of an agreement number of
 // program: ELA-000001 for enterprise, EASY-000001 for easy.
 func ValidNumber(program, number string) bool {
-	switch program {
-	case ProgramEnterprise:
-		return elaPattern.MatchString(number)
-	case ProgramEasy:
-		return easyPattern.MatchString(number)
-	}
-	return false
+	p, ok := ids.Contract(number)
+	return ok && p == program
 }
 
 func exampleNumber(program string) string {
@@ -79,7 +60,7 @@ func Move(s State, to string, by domain.Actor, at time.Time) ([]domain.Event, er
 		return nil, domain.Forbidden("only admin or support staff merge accounts")
 	}
 	var p domain.Problems
-	if !orgPattern.MatchString(to) {
+	if !ids.Org(to) {
 		p.Add("to_account_id", "must be six digits and two capital letters, e.g. 123456HQ")
 	}
 	if err := p.Err(); err != nil {
@@ -107,7 +88,7 @@ func register(s State, c RegisterContract) ([]domain.Event, error) {
 	default:
 		p.Add("program", "must be enterprise or easy")
 	}
-	if !orgPattern.MatchString(c.AccountID) {
+	if !ids.Org(c.AccountID) {
 		p.Add("account_id", "must be six digits and two capital letters, e.g. 123456HQ")
 	}
 	checkAdministrators(&p, c.PrimaryAdmin, c.SecondaryAdmin)
@@ -192,7 +173,7 @@ func grantManageRights(s State, c GrantManageRights) ([]domain.Event, error) {
 		return nil, err
 	}
 	var p domain.Problems
-	if !orgPattern.MatchString(c.PartnerID) {
+	if !ids.Org(c.PartnerID) {
 		p.Add("partner_id", "must be six digits and two capital letters, e.g. 654321PA")
 	}
 	if err := p.Err(); err != nil {
@@ -220,7 +201,7 @@ func revokeManageRights(s State, c RevokeManageRights) ([]domain.Event, error) {
 		return nil, err
 	}
 	var p domain.Problems
-	if !orgPattern.MatchString(c.PartnerID) {
+	if !ids.Org(c.PartnerID) {
 		p.Add("partner_id", "must be six digits and two capital letters, e.g. 654321PA")
 	}
 	if err := p.Err(); err != nil {
@@ -301,12 +282,12 @@ func notEnded(s State) error {
 func checkAdministrators(p *domain.Problems, primary, secondary string) {
 	if primary == "" {
 		p.Add("primary_admin", "is required")
-	} else if !contactPattern.MatchString(primary) {
+	} else if !ids.Contact(primary) {
 		p.Add("primary_admin", "must be a contact ID such as C-000001")
 	}
 	switch {
 	case secondary == "":
-	case !contactPattern.MatchString(secondary):
+	case !ids.Contact(secondary):
 		p.Add("secondary_admin", "must be a contact ID such as C-000002")
 	case secondary == primary:
 		p.Add("secondary_admin", "must be another contact than the primary administrator")

@@ -2,7 +2,6 @@ package invoice
 
 import (
 	"fmt"
-	"regexp"
 	"strings"
 	"time"
 	"unicode"
@@ -10,6 +9,7 @@ import (
 
 	"github.com/channeldesk/channeldesk/domain"
 	"github.com/channeldesk/channeldesk/domain/geo"
+	"github.com/channeldesk/channeldesk/domain/ids"
 	"github.com/channeldesk/channeldesk/domain/names"
 )
 
@@ -18,15 +18,11 @@ const MaxPOLen = 50
 
 // System-allocated numbers: a prefix and seven digits, more once seven are
 // used up (internal/numbering), never with a superfluous leading zero.
-var (
-	invoiceNumberPattern = regexp.MustCompile(`^INV-(?:[0-9]{7}|[1-9][0-9]{7,18})$`)
-	orderNumberPattern   = regexp.MustCompile(`^ORD-(?:[0-9]{7}|[1-9][0-9]{7,18})$`)
-	orgIDPattern         = regexp.MustCompile(`^[0-9]{6}[A-Z]{2}$`)
-)
+var ()
 
 // ValidNumber reports whether n has the form of an invoice number, e.g.
 // INV-0000042.
-func ValidNumber(n string) bool { return invoiceNumberPattern.MatchString(n) }
+func ValidNumber(n string) bool { return ids.Invoice(n) }
 
 // Decide decides cmd against the invoice's state s: the events to record,
 // or an error matching domain.ErrValidation, ErrRuleViolation,
@@ -51,10 +47,10 @@ func issue(s State, c IssueInvoice) ([]domain.Event, error) {
 	if !ValidNumber(c.InvoiceNumber) {
 		p.Add("invoice_number", "must be INV- and seven digits, e.g. INV-0000042")
 	}
-	if !orderNumberPattern.MatchString(c.OrderNumber) {
+	if !ids.Order(c.OrderNumber) {
 		p.Add("order_number", "must be ORD- and seven digits, e.g. ORD-0000042")
 	}
-	if !orgIDPattern.MatchString(c.AccountID) {
+	if !ids.Org(c.AccountID) {
 		p.Add("account_id", "must be six digits and two capital letters, e.g. 123456HQ")
 	}
 	po := strings.TrimSpace(c.PONumber)

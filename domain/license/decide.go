@@ -1,7 +1,6 @@
 package license
 
 import (
-	"fmt"
 	"net/netip"
 	"regexp"
 	"strings"
@@ -9,6 +8,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/channeldesk/channeldesk/domain"
+	"github.com/channeldesk/channeldesk/domain/ids"
 	"github.com/channeldesk/channeldesk/domain/names"
 )
 
@@ -54,22 +54,12 @@ const (
 const dateLayout = "2006-01-02"
 
 var (
-	licensePattern = sequencePattern("LIC-", 7)
-	orderPattern   = sequencePattern("ORD-", 7)
-	casePattern    = sequencePattern("CASE-", 6)
-	orgPattern     = regexp.MustCompile(`^[0-9]{6}[A-Z]{2}$`)
-	macPattern     = regexp.MustCompile(`^[0-9a-f]{12}$`)
-	labelPattern   = regexp.MustCompile(`^[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?$`)
+	macPattern   = regexp.MustCompile(`^[0-9a-f]{12}$`)
+	labelPattern = regexp.MustCompile(`^[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?$`)
 )
 
-// sequencePattern matches a prefix and a zero-padded sequence value; a value
-// past the padding simply grows (internal/numbering formats them so).
-func sequencePattern(prefix string, digits int) *regexp.Regexp {
-	return regexp.MustCompile(fmt.Sprintf(`^%s(?:[0-9]{%d}|[1-9][0-9]{%d,18})$`, regexp.QuoteMeta(prefix), digits, digits))
-}
-
 // ValidID reports whether id has the form of a license ID, e.g. LIC-0000001.
-func ValidID(id string) bool { return licensePattern.MatchString(id) }
+func ValidID(id string) bool { return ids.License(id) }
 
 // ValidHostID reports whether hostID is a host ID of type hostIDType in its
 // canonical form.
@@ -166,7 +156,7 @@ func issue(s State, c IssueLicense) ([]domain.Event, error) {
 	checkText(&p, "edition", c.Edition)
 	checkQuantity(&p, "quantity", c.Quantity)
 	checkOrg(&p, "owner_account_id", c.OwnerAccountID)
-	if !orderPattern.MatchString(c.SourceOrder) {
+	if !ids.Order(c.SourceOrder) {
 		p.Add("source_order", "must be an order number such as ORD-0000001")
 	}
 	if _, ok := parseDate(c.MaintenanceEnd); !ok {
@@ -463,7 +453,7 @@ func checkQuantity(p *domain.Problems, field string, q int) {
 }
 
 func checkOrg(p *domain.Problems, field, id string) {
-	if !orgPattern.MatchString(id) {
+	if !ids.Org(id) {
 		p.Add(field, "must be six digits and two capital letters, e.g. 123456HQ")
 	}
 }

@@ -4,6 +4,7 @@ import (
 	"fmt"
 
 	"github.com/channeldesk/channeldesk/domain"
+	"github.com/channeldesk/channeldesk/domain/ids"
 	"github.com/channeldesk/channeldesk/domain/names"
 )
 
@@ -59,7 +60,7 @@ func Split(s State, cmd SplitLicense) ([]domain.StreamEvents, error) {
 		p.Add("email_authorisation.from", "must be the email address the authorisation came from")
 	}
 	checkReference(&p, "email_authorisation.reference", cmd.EmailAuthorisation.Reference)
-	if cmd.ApprovalCase != "" && !casePattern.MatchString(cmd.ApprovalCase) {
+	if cmd.ApprovalCase != "" && !ids.Case(cmd.ApprovalCase) {
 		p.Add("approval_case", "must be a case number such as CASE-000001")
 	}
 	if err := p.Err(); err != nil {

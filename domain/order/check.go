@@ -8,6 +8,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/channeldesk/channeldesk/domain"
+	"github.com/channeldesk/channeldesk/domain/ids"
 	"github.com/channeldesk/channeldesk/domain/names"
 )
 
@@ -34,23 +35,19 @@ const maxUTCOffset = 14 * time.Hour
 // System-allocated numbers: a prefix and seven digits, more once seven are
 // used up (internal/numbering), never with a superfluous leading zero.
 var (
-	orderNumberPattern   = regexp.MustCompile(`^ORD-(?:[0-9]{7}|[1-9][0-9]{7,18})$`)
-	licenseIDPattern     = regexp.MustCompile(`^LIC-(?:[0-9]{7}|[1-9][0-9]{7,18})$`)
-	invoiceNumberPattern = regexp.MustCompile(`^INV-(?:[0-9]{7}|[1-9][0-9]{7,18})$`)
-	orgIDPattern         = regexp.MustCompile(`^[0-9]{6}[A-Z]{2}$`)
-	skuPattern           = regexp.MustCompile(`^[A-Z0-9][A-Z0-9._-]*$`)
+	skuPattern = regexp.MustCompile(`^[A-Z0-9][A-Z0-9._-]*$`)
 )
 
 // ValidNumber reports whether n has the form of an order number, e.g.
 // ORD-0000042.
-func ValidNumber(n string) bool { return orderNumberPattern.MatchString(n) }
+func ValidNumber(n string) bool { return ids.Order(n) }
 
 func checkOrgID(p *domain.Problems, field, v string, required bool) {
 	switch {
 	case v == "" && !required:
 	case v == "":
 		p.Add(field, "is required")
-	case !orgIDPattern.MatchString(v):
+	case !ids.Org(v):
 		p.Add(field, "must be six digits and two capital letters, e.g. 123456HQ")
 	}
 }

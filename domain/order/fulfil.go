@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"github.com/channeldesk/channeldesk/domain"
+	"github.com/channeldesk/channeldesk/domain/ids"
 )
 
 // LicenseGrant is one license that fulfilling an order issues. Its fields
@@ -116,14 +117,14 @@ func fulfil(s State, c FulfilOrder) ([]domain.Event, error) {
 	if !ValidNumber(c.OrderNumber) {
 		p.Add("order_number", "must be ORD- and seven digits, e.g. ORD-0000042")
 	}
-	if !invoiceNumberPattern.MatchString(c.InvoiceNumber) {
+	if !ids.Invoice(c.InvoiceNumber) {
 		p.Add("invoice_number", "must be INV- and seven digits, e.g. INV-0000042")
 	}
 	seen := map[string]bool{}
 	for i, id := range c.LicenseIDs {
 		f := fmt.Sprintf("license_ids[%d]", i)
 		switch {
-		case !licenseIDPattern.MatchString(id):
+		case !ids.License(id):
 			p.Add(f, "must be LIC- and seven digits, e.g. LIC-0000042")
 		case seen[id]:
 			p.Add(f, "repeats license ID %s: every line gets its own license", id)
@@ -144,7 +145,7 @@ func fulfil(s State, c FulfilOrder) ([]domain.Event, error) {
 		p.Add("license_ids", "must hold one license ID per order line: %d, not %d", len(s.Lines), len(c.LicenseIDs))
 		return nil, p.Err()
 	}
-	if o := c.Owner; !o.Exists || !orgIDPattern.MatchString(o.ID) {
+	if o := c.Owner; !o.Exists || !ids.Org(o.ID) {
 		return nil, domain.Rule("order.owner_unknown", "there is no account %q to own the licenses of order %s", o.ID, s.Number)
 	} else if o.MergedInto != "" {
 		return nil, domain.Rule("order.owner_merged",

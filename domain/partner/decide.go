@@ -2,12 +2,12 @@ package partner
 
 import (
 	"fmt"
-	"regexp"
 	"strings"
 	"unicode/utf8"
 
 	"github.com/channeldesk/channeldesk/domain"
 	"github.com/channeldesk/channeldesk/domain/geo"
+	"github.com/channeldesk/channeldesk/domain/ids"
 	"github.com/channeldesk/channeldesk/domain/names"
 )
 
@@ -21,19 +21,17 @@ const (
 )
 
 var (
-	idPattern = regexp.MustCompile(`^[0-9]{6}[A-Z]{2}$`)
-	// Contact numbers are six digits, more once the sequence passes
-	// 999999, never with a leading zero beyond six (internal/numbering).
-	contactIDPattern = regexp.MustCompile(`^C-(?:[0-9]{6}|[1-9][0-9]{6,17})$`)
+// Contact numbers are six digits, more once the sequence passes
+// 999999, never with a leading zero beyond six (internal/numbering).
 )
 
 // ValidID reports whether id has the form of an organisation ID: six digits
 // and a two-letter suffix, e.g. 123456HQ.
-func ValidID(id string) bool { return idPattern.MatchString(id) }
+func ValidID(id string) bool { return ids.Org(id) }
 
 // ValidContactID reports whether id has the form of a contact ID, e.g.
 // C-000001.
-func ValidContactID(id string) bool { return contactIDPattern.MatchString(id) }
+func ValidContactID(id string) bool { return ids.Contact(id) }
 
 // Decide decides cmd against the partner's state s: the events to record,
 // or an error matching domain.ErrValidation, ErrRuleViolation, ErrForbidden,

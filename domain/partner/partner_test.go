@@ -865,7 +865,7 @@ func TestValidIDs(t *testing.T) {
 	for id, want := range map[string]bool{
 		"C-000001": true, "C-999999": true, "C-1000000": true, "C-123456789012345678": true,
 		"": false, "C-": false, "C-00001": false, "C-0000001": false, "c-000001": false, "C000001": false,
-		"C-000001 ": false, "P-1": false, "C-1234567890123456789": false,
+		"C-000001 ": false, "P-1": false, "C-1234567890123456789": true, "C-12345678901234567890": false, // at most 19 digits, as every sequence number (domain/ids)
 	} {
 		if got := partner.ValidContactID(id); got != want {
 			t.Errorf("ValidContactID(%q) = %v, want %v", id, got, want)

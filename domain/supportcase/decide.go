@@ -11,6 +11,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/channeldesk/channeldesk/domain"
+	"github.com/channeldesk/channeldesk/domain/ids"
 	"github.com/channeldesk/channeldesk/domain/names"
 )
 
@@ -32,14 +33,12 @@ const (
 var (
 	// Case numbers are six digits, more once the sequence passes 999999,
 	// never with a leading zero beyond six (internal/numbering).
-	numberPattern    = regexp.MustCompile(`^CASE-(?:[0-9]{6}|[1-9][0-9]{6,17})$`)
-	accountIDPattern = regexp.MustCompile(`^[0-9]{6}[A-Z]{2}$`)
 	requesterPattern = regexp.MustCompile(`^(?:staff|partner|customer):[^\s]+$`)
 )
 
 // ValidNumber reports whether n has the form of a case number, e.g.
 // CASE-000001.
-func ValidNumber(n string) bool { return numberPattern.MatchString(n) }
+func ValidNumber(n string) bool { return ids.Case(n) }
 
 // Decide decides cmd against the case's state s: the events to record, or
 // an error matching domain.ErrValidation, ErrRuleViolation, ErrForbidden,
@@ -78,7 +77,7 @@ func open(s State, c OpenCase) ([]domain.Event, error) {
 	default:
 		p.Add("subject", "must be rename, merge, split, transfer, consolidation, termination or other")
 	}
-	if !accountIDPattern.MatchString(c.AccountID) {
+	if !ids.Org(c.AccountID) {
 		p.Add("account_id", "must be six digits and two capital letters, e.g. 123456HQ")
 	}
 	if len(c.Requester) > MaxRequesterLen || !requesterPattern.MatchString(c.Requester) || !names.Clean(c.Requester) {
