@@ -57,6 +57,7 @@ type Server struct {
 	cfg     Config
 	log     *slog.Logger
 	handler http.Handler
+	metrics *metrics
 }
 
 // New builds the server and its routes.
@@ -67,10 +68,13 @@ func New(cfg Config) *Server {
 	if cfg.StaleAfter <= 0 {
 		cfg.StaleAfter = 5 * time.Second
 	}
-	s := &Server{cfg: cfg, log: cfg.Logger}
+	s := &Server{cfg: cfg, log: cfg.Logger, metrics: newMetrics(cfg.Reads)}
 	mux := http.NewServeMux()
 	mux.HandleFunc("GET /healthz", s.healthz)
 	mux.HandleFunc("GET /readyz", s.readyz)
+	// Counts and timings only, no customer data: served without a token,
+	// as /healthz, for the scraper.
+	mux.Handle("GET /metrics", s.metrics.handler())
 	mux.Handle("POST /v1/accounts", s.authed(s.registerAccount))
 	mux.Handle("POST /v1/accounts/{id}/rename", s.authed(s.renameCompany))
 	mux.Handle("GET /v1/accounts/{id}", s.authed(s.getAccount))
@@ -131,7 +135,10 @@ func (s *Server) correlate(next http.Handler) http.Handler {
 		w.Header().Set("X-Correlation-ID", id)
 		start := time.Now()
 		sw := &statusWriter{ResponseWriter: w}
-		next.ServeHTTP(sw, r.WithContext(context.WithValue(r.Context(), keyCorrelation, id)))
+		// The mux records the matched pattern in this request (Pattern).
+		rr := r.WithContext(context.WithValue(r.Context(), keyCorrelation, id))
+		defer func() { s.metrics.observe(rr, sw.status, time.Since(start)) }()
+		next.ServeHTTP(sw, rr)
 		s.log.LogAttrs(r.Context(), slog.LevelInfo, "request", slog.String("method", r.Method), slog.String("path", r.URL.Path),
 			slog.Int("status", sw.status), slog.Duration("took", time.Since(start)), slog.String("correlation_id", id))
 	})
