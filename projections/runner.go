@@ -79,6 +79,20 @@ func NewRunner(pool *pgxpool.Pool, store Store, nc *nats.Conn, cfg Config, ps ..
 	}, nil
 }
 
+// Prepare creates each projection's live schema and tables where they are
+// missing (as a projector does when it starts), so that queries find them
+// before any projector of any instance has run. It is safe to call while
+// projectors and rebuilds run: each projection's set-up holds its
+// checkpoint row.
+func (r *Runner) Prepare(ctx context.Context) error {
+	for _, p := range r.ps {
+		if err := ensureLive(ctx, r.pool, p); err != nil {
+			return fmt.Errorf("prepare %s: %w", p.Name(), err)
+		}
+	}
+	return nil
+}
+
 // Run runs every projection concurrently until ctx ends, each single-active
 // across processes: where another process holds a projection, this one
 // stands by and takes over when that process stops. Errors (database or

@@ -179,6 +179,12 @@ func Open(ctx context.Context, cfg Config) (*App, error) {
 		a.Close()
 		return nil, err
 	}
+	// The read models' tables exist before the first query, whichever
+	// instance's projectors run them and however far they are.
+	if err := a.Projections.Prepare(ctx); err != nil {
+		a.Close()
+		return nil, err
+	}
 	a.Commands = command.New(d.Store, d.IDs, command.Config{Committed: a.Relay.Nudge, Screener: list})
 	a.API = api.New(api.Config{
 		Auth:       d.Tokens,
