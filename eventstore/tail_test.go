@@ -127,6 +127,7 @@ func TestTailUnderConcurrentWriters(t *testing.T) {
 		t.Fatal(err)
 	}
 	var done atomic.Bool
+	var committed atomic.Int64 // events of the appends that succeeded
 	var wg sync.WaitGroup
 	for w := 0; w < writers; w++ {
 		wg.Add(1)
@@ -137,6 +138,9 @@ func TestTailUnderConcurrentWriters(t *testing.T) {
 				switch i % 3 {
 				case 0, 1:
 					_, err = s.Append(ctx, []StreamAppend{{StreamID: fmt.Sprintf("account-W%dN%d", w, i), Events: []NewEvent{newEvent()}}}, testMD)
+					if err == nil {
+						committed.Add(1)
+					}
 				case 2:
 					// Two writers contend for shared streams: some appends conflict.
 					shared := fmt.Sprintf("license-SH%d", i%5)
@@ -147,6 +151,9 @@ func TestTailUnderConcurrentWriters(t *testing.T) {
 					}, testMD)
 					if err != nil && !isConflict(err) {
 						t.Errorf("append: %v", err)
+					}
+					if err == nil {
+						committed.Add(3)
 					}
 					err = nil
 				}
@@ -209,8 +216,10 @@ func TestTailUnderConcurrentWriters(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if len(all) < writers*perWriter {
-		t.Fatalf("only %d events committed", len(all))
+	// Every single-event append succeeds; the contended ones may conflict,
+	// and a conflict writes nothing.
+	if int64(len(all)) != committed.Load() || len(all) < writers*perWriter*2/3 {
+		t.Fatalf("%d events in the store, %d appended by the writers", len(all), committed.Load())
 	}
 	if len(seen) != len(all) {
 		t.Fatalf("tail saw %d events, %d committed", len(seen), len(all))

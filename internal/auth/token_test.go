@@ -33,7 +33,7 @@ func TestTokenLifecycle(t *testing.T) {
 	if err != nil || len(list) != 1 || list[0].ID != info.ID {
 		t.Fatalf("list: %+v %v", list, err)
 	}
-	for _, bad := range []string{"", "cdk_", tok + "x", tok[:len(tok)-1] + "A", strings.Replace(tok, info.ID, "aaaaaaaaaaaaaaaa", 1), "Bearer " + tok} {
+	for _, bad := range []string{"", "cdk_", tok + "x", tok[:len(tok)-1] + otherChar(tok[len(tok)-1]), strings.Replace(tok, info.ID, "aaaaaaaaaaaaaaaa", 1), "Bearer " + tok} {
 		if _, err := reg.Authenticate(ctx, bad); !errors.Is(err, auth.ErrUnauthenticated) {
 			t.Errorf("token %q: %v", bad, err)
 		}
@@ -75,4 +75,13 @@ func TestInvalidPrincipalsRefused(t *testing.T) {
 	if err := auth.ValidPrincipal(auth.PartnerContact("654321HQ", "P-1")); err != nil {
 		t.Error(err)
 	}
+}
+
+// otherChar is a token character other than c: a last character changed
+// for sure.
+func otherChar(c byte) string {
+	if c == 'A' {
+		return "B"
+	}
+	return "A"
 }
