@@ -449,6 +449,34 @@ func (s *Store) Load(ctx context.Context, streamID string) ([]Event, error) {
 	return evs, nil
 }
 
+// LoadMany loads several streams in one round trip: each stream's events
+// in version order, by stream ID; a stream that does not exist has no
+// entry. The streams are read in one snapshot.
+func (s *Store) LoadMany(ctx context.Context, streamIDs []string) (map[string][]Event, error) {
+	out := make(map[string][]Event, len(streamIDs))
+	if len(streamIDs) == 0 {
+		return out, nil
+	}
+	rows, err := s.pool.Query(ctx, `SELECT `+eventColumns+` FROM events WHERE stream_id = ANY($1)
+		ORDER BY stream_id, stream_version`, eventFormats, streamIDs)
+	if err != nil {
+		return nil, fmt.Errorf("load %d streams: %w", len(streamIDs), err)
+	}
+	evs, err := collectEvents(rows, 0)
+	if err != nil {
+		return nil, fmt.Errorf("load %d streams: %w", len(streamIDs), err)
+	}
+	for i := 0; i < len(evs); {
+		j := i + 1
+		for j < len(evs) && evs[j].StreamID == evs[i].StreamID {
+			j++
+		}
+		out[evs[i].StreamID] = evs[i:j:j]
+		i = j
+	}
+	return out, nil
+}
+
 // Horizon returns the position below which the set of committed events is
 // final: every transaction that could still commit events has a position at
 // or above it.

@@ -463,3 +463,38 @@ func TestVersionAssertions(t *testing.T) {
 		t.Fatalf("an assertion wrote to partner-1: version %d", v)
 	}
 }
+
+// TestLoadMany: several streams in one round trip, each in version order;
+// a stream that does not exist has no entry, a stream named twice one.
+func TestLoadMany(t *testing.T) {
+	t.Parallel()
+	s, _ := newStore(t, 2)
+	ctx := context.Background()
+	for i, id := range []string{"account-A", "account-B", "account-A"} {
+		v, _ := s.StreamVersion(ctx, id)
+		if _, err := s.Append(ctx, []eventstore.StreamAppend{{StreamID: id, ExpectedVersion: v, Events: []eventstore.NewEvent{ev("account.renamed"), ev("account.renamed")}}}, md); err != nil {
+			t.Fatalf("append %d: %v", i, err)
+		}
+	}
+	got, err := s.LoadMany(ctx, []string{"account-A", "account-missing", "account-B", "account-A"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(got) != 2 || len(got["account-A"]) != 4 || len(got["account-B"]) != 2 {
+		t.Fatalf("got %d streams: A %d, B %d events", len(got), len(got["account-A"]), len(got["account-B"]))
+	}
+	for id, evs := range got {
+		one, err := s.Load(ctx, id)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for i := range evs {
+			if evs[i].StreamID != id || evs[i].StreamVersion != int64(i+1) || evs[i].ID != one[i].ID {
+				t.Fatalf("%s[%d]: %+v", id, i, evs[i])
+			}
+		}
+	}
+	if none, err := s.LoadMany(ctx, nil); err != nil || len(none) != 0 {
+		t.Fatalf("no streams: %v %v", none, err)
+	}
+}

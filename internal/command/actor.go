@@ -35,6 +35,18 @@ func (u *Unit) Actor(m Meta) (domain.Actor, error) {
 	return domain.Actor{Principal: p}, nil
 }
 
+// actorStream is the stream Unit.Actor loads for principal p: its
+// organisation's; "" for staff.
+func actorStream(p domain.Principal) string {
+	switch p.Kind {
+	case domain.KindPartner:
+		return partner.StreamID(p.PartnerID)
+	case domain.KindCustomer:
+		return account.StreamID(p.AccountID)
+	}
+	return ""
+}
+
 // Account loads an account within u and returns its state and the OrgRef
 // fact other aggregates' decisions take.
 func (u *Unit) Account(id string) (account.State, domain.OrgRef, error) {

@@ -213,14 +213,22 @@ func TestSplitIsOneAppend(t *testing.T) {
 // before the first append.
 type countingStore struct {
 	*eventstore.Store
-	loads    atomic.Int32
+	loads    atomic.Int32 // round trips
+	streams  atomic.Int32 // streams read
 	appended atomic.Int32
 	before   func(ctx context.Context) error // before the first append
 }
 
 func (c *countingStore) Load(ctx context.Context, streamID string) ([]eventstore.Event, error) {
 	c.loads.Add(1)
+	c.streams.Add(1)
 	return c.Store.Load(ctx, streamID)
+}
+
+func (c *countingStore) LoadMany(ctx context.Context, streamIDs []string) (map[string][]eventstore.Event, error) {
+	c.loads.Add(1)
+	c.streams.Add(int32(len(streamIDs)))
+	return c.Store.LoadMany(ctx, streamIDs)
 }
 
 func (c *countingStore) Append(ctx context.Context, s []eventstore.StreamAppend, md eventstore.Metadata, opts ...eventstore.AppendOption) ([]eventstore.Event, error) {
@@ -255,13 +263,14 @@ func TestCreateDecidesOnWhatItsProbeRead(t *testing.T) {
 			Lines: []order.Line{{SKU: "WS-ENT", Product: "Workspace", Edition: "Enterprise", Quantity: 5, UnitPriceMinor: 1000, Currency: "EUR"}}}
 	}
 
-	// The customer, the partner and the PO reservation are read once.
+	// The customer, the partner and the PO reservation are read once, in
+	// one round trip.
 	counted := &countingStore{Store: store}
 	if _, err := command.New(counted, ids, command.Config{}).SubmitOrder(ctx, admin, in("PO-1")); err != nil {
 		t.Fatal(err)
 	}
-	if n := counted.loads.Load(); n != 3 {
-		t.Fatalf("%d streams loaded, want 3 (customer, partner, PO reservation), each once", n)
+	if n, trips := counted.streams.Load(), counted.loads.Load(); n != 3 || trips != 1 {
+		t.Fatalf("%d streams loaded in %d round trips, want 3 (customer, partner, PO reservation), each once, in 1", n, trips)
 	}
 
 	before := countEvents(t, pool, `true`)

@@ -130,6 +130,26 @@ type SubmitOrderInput struct {
 func (s *Service) SubmitOrder(ctx context.Context, m Meta, in SubmitOrderInput) (Result, error) {
 	at := s.cfg.Now()
 	return s.create(ctx, m, numbering.Order, "ORD-", order.StreamID, func(u *Unit, number string) error {
+		// The acting party and every fact, read in one round trip.
+		partnerID := in.PartnerID
+		if partnerID == "" && m.Principal.Kind == domain.KindPartner {
+			partnerID = m.Principal.PartnerID
+		}
+		facts := []string{actorStream(m.Principal)}
+		if ids.Org(in.CustomerAccountID) {
+			facts = append(facts, account.StreamID(in.CustomerAccountID))
+		}
+		for _, id := range []string{partnerID, in.DistributorID} {
+			if ids.Org(id) {
+				facts = append(facts, partner.StreamID(id))
+			}
+		}
+		if ids.Org(partnerID) {
+			facts = append(facts, order.POReservationStream(partnerID, in.PONumber))
+		}
+		if err := u.Prefetch(facts...); err != nil {
+			return err
+		}
 		by, err := u.Actor(m)
 		if err != nil {
 			return err

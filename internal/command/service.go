@@ -22,6 +22,7 @@ var ErrIdempotencyMismatch = errors.New("command: idempotency key reused with a 
 // Store is what the service needs of the event store.
 type Store interface {
 	Load(ctx context.Context, streamID string) ([]eventstore.Event, error)
+	LoadMany(ctx context.Context, streamIDs []string) (map[string][]eventstore.Event, error)
 	Append(ctx context.Context, streams []eventstore.StreamAppend, md eventstore.Metadata, opts ...eventstore.AppendOption) ([]eventstore.Event, error)
 	LookupCommand(ctx context.Context, scope, key string) (*eventstore.RecordedCommand, error)
 }
@@ -129,11 +130,17 @@ func (s *Service) replay(ctx context.Context, m Meta) (*Result, error) {
 
 // load folds a stream into state, returning its version.
 func load[S any](ctx context.Context, s *Service, agg Aggregate[S], streamID string) (S, int64, error) {
-	var st S
 	evs, err := s.store.Load(ctx, streamID)
 	if err != nil {
+		var st S
 		return st, 0, err
 	}
+	return fold(s, agg, streamID, evs)
+}
+
+// fold folds a stream's events into state, returning its version.
+func fold[S any](s *Service, agg Aggregate[S], streamID string, evs []eventstore.Event) (S, int64, error) {
+	var st S
 	for _, e := range evs {
 		de, err := s.catalog.Decode(e.Type, e.SchemaVersion, e.Data)
 		if err != nil {

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"slices"
 
 	"github.com/channeldesk/channeldesk/domain"
 	"github.com/channeldesk/channeldesk/eventstore"
@@ -32,6 +33,8 @@ type Unit struct {
 	// again: whatever moved since is caught by the append's version checks.
 	states map[string]loadedState
 	reuse  map[string]loadedState
+	// fetched holds streams read ahead by Prefetch, not folded yet.
+	fetched map[string][]eventstore.Event
 }
 
 // loadedState is an aggregate state as a Unit loaded it.
@@ -62,6 +65,11 @@ func Load[S any](u *Unit, agg Aggregate[S], streamID string) (S, error) {
 			return st, fmt.Errorf("command: stream %s loaded before as %T", streamID, l.state)
 		}
 		v = l.version
+	} else if evs, ok := u.fetched[streamID]; ok {
+		var err error
+		if st, v, err = fold(u.s, agg, streamID, evs); err != nil {
+			return st, err
+		}
 	} else {
 		var err error
 		if st, v, err = load(u.ctx, u.s, agg, streamID); err != nil {
@@ -78,6 +86,35 @@ func Load[S any](u *Unit, agg Aggregate[S], streamID string) (S, error) {
 	u.versions[streamID] = v
 	u.loaded = append(u.loaded, streamID)
 	return st, nil
+}
+
+// Prefetch reads, in one round trip, the streams of this attempt that will
+// be loaded and are not known yet; Load then folds them without reading.
+// What it reads is checked at commit like any load. Empty IDs are skipped.
+func (u *Unit) Prefetch(streamIDs ...string) error {
+	var want []string
+	for _, id := range streamIDs {
+		_, loaded := u.states[id]
+		_, reused := u.reuse[id]
+		_, fetched := u.fetched[id]
+		if id != "" && !loaded && !reused && !fetched && !slices.Contains(want, id) {
+			want = append(want, id)
+		}
+	}
+	if len(want) < 2 {
+		return nil // a single stream costs the same round trip when loaded
+	}
+	got, err := u.s.store.LoadMany(u.ctx, want)
+	if err != nil {
+		return err
+	}
+	if u.fetched == nil {
+		u.fetched = make(map[string][]eventstore.Event, len(want))
+	}
+	for _, id := range want {
+		u.fetched[id] = got[id]
+	}
+	return nil
 }
 
 // Aggregate names the Evolve function of an aggregate with state S.
