@@ -168,58 +168,41 @@ type AddContactInput struct {
 	Access string `json:"access"`
 }
 
-// probeContactID stands in for the contact ID while a command is decided
-// before one is drawn: the contact sequence starts at 1, so no contact has
-// it.
-const probeContactID = "C-000000"
-
 // AddContact adds a contact to a customer account under a newly allocated
 // contact ID; the answer's id is that contact ID, its stream the account's.
-// The command is first decided against the account as it is, with a
-// stand-in ID, so that a refused request uses up no number. A name on the
-// restricted-party list is accepted with an embargo hold on the new
-// contact, in the same append.
+// Like every command that creates under a drawn number (Service.create) it
+// is first decided with a stand-in ID, so that a refused request uses up
+// no number. A name on the restricted-party list is accepted with an
+// embargo hold on the new contact, in the same append.
 func (s *Service) AddContact(ctx context.Context, m Meta, accountID string, in AddContactInput) (Result, error) {
 	if !account.ValidID(accountID) {
 		return Result{}, domain.ErrNotFound
 	}
-	if r, err := s.replay(ctx, m); err != nil || r != nil {
-		if r != nil {
-			return *r, nil
-		}
-		return Result{}, err
-	}
-	stream := account.StreamID(accountID)
-	cmd := account.AddContact{AccountID: accountID, ContactID: probeContactID, Name: in.Name, Email: in.Email, Roles: in.Roles, Access: in.Access}
-	// The account resolves a customer caller from its own state, and
-	// refuses any other but staff before looking: the principal suffices.
-	now, _, err := load(ctx, s, accounts, stream)
-	if err != nil {
-		return Result{}, err
-	}
-	probe := cmd
-	probe.By, probe.At = accountActor(m), s.cfg.Now()
-	if _, err := account.Decide(now, probe); err != nil {
-		return Result{}, err
-	}
-	if cmd.ContactID, err = s.nextContactID(ctx); err != nil {
-		return Result{}, err
-	}
 	entry, _ := s.screenPerson(in.Name)
-	return s.Run(ctx, m, cmd.ContactID, stream, func(u *Unit) error {
+	return s.addContact(ctx, m, account.StreamID(accountID), func(u *Unit, contactID string, by domain.Actor, at time.Time) ([]domain.Event, error) {
+		st, _, err := u.Account(accountID)
+		if err != nil {
+			return nil, err
+		}
+		evs, err := account.Decide(st, account.AddContact{AccountID: accountID, ContactID: contactID, Name: in.Name, Email: in.Email,
+			Roles: in.Roles, Access: in.Access, By: by, At: at})
+		if err != nil {
+			return nil, err
+		}
+		return accountHold(st, evs, accountID, contactID, entry, by, at)
+	})
+}
+
+// addContact runs a command adding a contact to the organisation of stream
+// under a contact ID drawn once decide accepted it with a stand-in.
+func (s *Service) addContact(ctx context.Context, m Meta, stream string, decide func(u *Unit, contactID string, by domain.Actor, at time.Time) ([]domain.Event, error)) (Result, error) {
+	onOrg := func(string) string { return stream }
+	return s.create(ctx, m, numbering.Contact, "C-", onOrg, func(u *Unit, contactID string) error {
 		by, err := u.Actor(m)
 		if err != nil {
 			return err
 		}
-		st, _, err := u.Account(accountID)
-		if err != nil {
-			return err
-		}
-		cmd.By, cmd.At = by, s.cfg.Now()
-		evs, err := account.Decide(st, cmd)
-		if err == nil {
-			evs, err = accountHold(st, evs, accountID, cmd.ContactID, entry, cmd.By, cmd.At)
-		}
+		evs, err := decide(u, contactID, by, s.cfg.Now())
 		if err != nil {
 			return err
 		}
@@ -371,14 +354,4 @@ func (s *Service) ClearEmbargoHold(ctx context.Context, m Meta, accountID string
 	return s.onAccount(ctx, m, accountID, func(_ *Unit, st account.State, by domain.Actor, at time.Time) ([]domain.Event, error) {
 		return account.Decide(st, account.ClearEmbargoHold{AccountID: accountID, Party: in.Party, Note: in.Note, By: by, At: at})
 	})
-}
-
-// nextContactID draws a contact ID (C-000001), global across customers and
-// partners.
-func (s *Service) nextContactID(ctx context.Context) (string, error) {
-	got, err := s.draw(ctx, numbering.Contact, 1)
-	if err != nil {
-		return "", err
-	}
-	return got[0], nil
 }

@@ -66,7 +66,8 @@ func (s *Service) probe(ctx context.Context, attempt func(u *Unit) error) (map[s
 	return u.states, nil
 }
 
-// create runs a command that creates an aggregate under a number of kind k:
+// create runs a command that creates something under a number of kind k
+// (an aggregate, or a contact within its organisation's stream):
 // it is decided first with a placeholder number (see probe), then with the
 // number drawn, by Run. An idempotent repeat is answered from the command
 // log before anything is decided or drawn. stream names the created
@@ -83,14 +84,16 @@ func (s *Service) create(ctx context.Context, m Meta, k numbering.Kind, prefix s
 	if err != nil {
 		return Result{}, err
 	}
-	// The created stream is new under the number drawn; what the probe
-	// read of the placeholder's stream is not about it.
-	delete(loaded, stream(placeholder))
 	nums, err := s.draw(ctx, k, 1)
 	if err != nil {
 		return Result{}, err
 	}
 	number := nums[0]
+	if stream(placeholder) != stream(number) {
+		// The created stream is new under the number drawn; what the
+		// probe read of the placeholder's stream is not about it.
+		delete(loaded, stream(placeholder))
+	}
 	return s.run(ctx, m, number, stream(number), loaded, func(u *Unit) error { return attempt(u, number) })
 }
 

@@ -99,56 +99,26 @@ func (s *Service) ChangePartnerStatus(ctx context.Context, m Meta, partnerID str
 
 // AddPartnerContact adds a contact to a partner under a newly allocated
 // contact ID; the answer's id is that contact ID, its stream the
-// partner's. Like AddContact it is first decided against the partner as it
-// is, with a stand-in ID, so that a refused request uses up no number. A
-// name on the restricted-party list is accepted with an embargo hold on the
-// new contact, in the same append.
+// partner's. Like AddContact it is first decided with a stand-in ID, so
+// that a refused request uses up no number. A name on the restricted-party
+// list is accepted with an embargo hold on the new contact, in the same
+// append.
 func (s *Service) AddPartnerContact(ctx context.Context, m Meta, partnerID string, in AddContactInput) (Result, error) {
 	if !partner.ValidID(partnerID) {
 		return Result{}, domain.ErrNotFound
 	}
-	if r, err := s.replay(ctx, m); err != nil || r != nil {
-		if r != nil {
-			return *r, nil
-		}
-		return Result{}, err
-	}
-	stream := partner.StreamID(partnerID)
-	cmd := partner.AddPartnerContact{PartnerID: partnerID, ContactID: probeContactID, Name: in.Name, Email: in.Email, Roles: in.Roles, Access: in.Access}
-	// Only staff and this partner's own contacts get past the first check,
-	// and the partner's state resolves the latter as Unit.Actor would.
-	now, _, err := load(ctx, s, partners, stream)
-	if err != nil {
-		return Result{}, err
-	}
-	probe := cmd
-	probe.By, probe.At = now.Actor(m.Principal), s.cfg.Now()
-	if _, err := partner.Decide(now, probe); err != nil {
-		return Result{}, err
-	}
-	if cmd.ContactID, err = s.nextContactID(ctx); err != nil {
-		return Result{}, err
-	}
 	entry, _ := s.screenPerson(in.Name)
-	return s.Run(ctx, m, cmd.ContactID, stream, func(u *Unit) error {
-		by, err := u.Actor(m)
-		if err != nil {
-			return err
-		}
+	return s.addContact(ctx, m, partner.StreamID(partnerID), func(u *Unit, contactID string, by domain.Actor, at time.Time) ([]domain.Event, error) {
 		st, _, err := u.Partner(partnerID)
 		if err != nil {
-			return err
+			return nil, err
 		}
-		cmd.By, cmd.At = by, s.cfg.Now()
-		evs, err := partner.Decide(st, cmd)
-		if err == nil {
-			evs, err = partnerHold(st, evs, partnerID, cmd.ContactID, entry, cmd.By, cmd.At)
-		}
+		evs, err := partner.Decide(st, partner.AddPartnerContact{PartnerID: partnerID, ContactID: contactID, Name: in.Name, Email: in.Email,
+			Roles: in.Roles, Access: in.Access, By: by, At: at})
 		if err != nil {
-			return err
+			return nil, err
 		}
-		u.Emit(stream, evs...)
-		return nil
+		return partnerHold(st, evs, partnerID, contactID, entry, by, at)
 	})
 }
 
