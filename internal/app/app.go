@@ -185,7 +185,7 @@ func Open(ctx context.Context, cfg Config) (*App, error) {
 		a.Close()
 		return nil, err
 	}
-	a.Commands = command.New(d.Store, d.IDs, command.Config{Committed: a.Relay.Nudge, Screener: list})
+	a.Commands = command.New(d.Store, numbering.NewBlocks(d.IDs, 0), command.Config{Committed: a.Relay.Nudge, Screener: list})
 	a.API = api.New(api.Config{
 		Auth:       d.Tokens,
 		Commands:   a.Commands,

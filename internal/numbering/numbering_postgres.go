@@ -5,6 +5,7 @@ import (
 	"embed"
 	"fmt"
 
+	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgxpool"
 
 	"github.com/channeldesk/channeldesk/internal/pgmigrate"
@@ -29,11 +30,24 @@ func (a *Allocator) Migrate(ctx context.Context) error {
 // NextOrgID returns a new organisation ID (customer, partner or
 // distributor): six digits and a two-letter suffix.
 func (a *Allocator) NextOrgID(ctx context.Context) (string, error) {
-	var n int64
-	if err := a.pool.QueryRow(ctx, `SELECT nextval('org_number_seq')`).Scan(&n); err != nil {
-		return "", fmt.Errorf("allocate organisation ID: %w", err)
+	nums, err := a.nextOrgNumbers(ctx, 1)
+	if err != nil {
+		return "", err
 	}
-	return OrgID(n)
+	return OrgID(nums[0])
+}
+
+// nextOrgNumbers draws n organisation numbers in one round trip.
+func (a *Allocator) nextOrgNumbers(ctx context.Context, n int) ([]int64, error) {
+	rows, err := a.pool.Query(ctx, `SELECT nextval('org_number_seq') FROM generate_series(1, $1)`, n)
+	if err != nil {
+		return nil, fmt.Errorf("allocate organisation ID: %w", err)
+	}
+	nums, err := pgx.CollectRows(rows, pgx.RowTo[int64])
+	if err != nil {
+		return nil, fmt.Errorf("allocate organisation ID: %w", err)
+	}
+	return nums, nil
 }
 
 // orgsPerSuffix is how many IDs one suffix holds: 100000 to 999999.

@@ -81,3 +81,66 @@ func TestDocumentNumbers(t *testing.T) {
 		t.Error("zero numbers accepted")
 	}
 }
+
+// Two instances serving numbers from blocks of one database, each with
+// eight concurrent callers, never hand out a number twice; invoice numbers
+// are drawn one at a time, so the two instances' invoices interleave in the
+// order they were asked for.
+func TestBlocksNeverCollideAcrossInstances(t *testing.T) {
+	t.Parallel()
+	pool := pgtest.Pool(t, 8)
+	a := numbering.New(pool)
+	ctx := context.Background()
+	if err := a.Migrate(ctx); err != nil {
+		t.Fatal(err)
+	}
+	instances := []*numbering.Blocks{numbering.NewBlocks(a, 5), numbering.NewBlocks(numbering.New(pool), 5)}
+	var mu sync.Mutex
+	seen := map[string]bool{}
+	asked := 0
+	var wg sync.WaitGroup
+	for w := range 16 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			b := instances[w%2]
+			for i := range 40 {
+				var got []string
+				var err error
+				if i%4 == 3 {
+					var id string
+					id, err = b.NextOrgID(ctx)
+					got = []string{id}
+				} else {
+					got, err = b.Next(ctx, []numbering.Kind{numbering.Order, numbering.License, numbering.Contact}[i%4], 1+i%3)
+				}
+				if err != nil {
+					t.Error(err)
+					return
+				}
+				mu.Lock()
+				asked++
+				if i%4 != 3 {
+					asked += i % 3
+				}
+				for _, n := range got {
+					if seen[n] {
+						t.Errorf("%s handed out twice", n)
+					}
+					seen[n] = true
+				}
+				mu.Unlock()
+			}
+		}()
+	}
+	wg.Wait()
+	if len(seen) != asked {
+		t.Fatalf("%d numbers, asked for %d", len(seen), asked)
+	}
+	for i, want := range []string{"INV-0000001", "INV-0000002", "INV-0000003"} {
+		got, err := instances[i%2].Next(ctx, numbering.Invoice, 1)
+		if err != nil || len(got) != 1 || got[0] != want {
+			t.Fatalf("invoice %d: %v %v, want %s", i, got, err, want)
+		}
+	}
+}
