@@ -5,6 +5,7 @@ import (
 	"time"
 
 	"github.com/channeldesk/channeldesk/domain"
+	"github.com/channeldesk/channeldesk/internal/command"
 )
 
 // EmbargoWaits keeps the 6-hour wait of principals denied access by an
@@ -32,14 +33,27 @@ func (e *embargoError) Error() string {
 // held. The first denial starts the 6-hour wait; answers within it name
 // the same instant. Once compliance clears the hold, the next request is
 // admitted at once: clearing ends the wait.
-func (s *Server) admit(ctx context.Context, p domain.Principal) error {
+func (s *Server) admit(ctx context.Context, p domain.Principal, runsCommand bool) error {
 	if p.Kind == domain.KindStaff {
 		return nil
 	}
-	h, held, err := s.cfg.Commands.HoldOn(ctx, p)
+	hold := s.cfg.Commands.HoldOn
+	if runsCommand {
+		// The command checks the hold again in every attempt and commits
+		// only on an unmoved organisation, so "not held" may come from
+		// the command service's state cache.
+		hold = s.cfg.Commands.AdmitCommand
+	}
+	h, held, err := hold(ctx, p)
 	if err != nil || !held {
 		return err
 	}
+	return s.deny(ctx, p, h)
+}
+
+// deny answers principal p, on hold h: 403 embargo_hold, starting the wait
+// (or naming the one running).
+func (s *Server) deny(ctx context.Context, p domain.Principal, h command.Hold) error {
 	if s.cfg.Waits == nil {
 		return &embargoError{}
 	}

@@ -4,6 +4,7 @@ import (
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
+	"errors"
 	"fmt"
 	"log/slog"
 	"net"
@@ -75,8 +76,8 @@ func New(cfg Config) *Server {
 	// Counts and timings only, no customer data: served without a token,
 	// as /healthz, for the scraper.
 	mux.Handle("GET /metrics", s.metrics.handler())
-	mux.Handle("POST /v1/accounts", s.authed(s.registerAccount))
-	mux.Handle("POST /v1/accounts/{id}/rename", s.authed(s.renameCompany))
+	mux.Handle("POST /v1/accounts", s.command(s.registerAccount))
+	mux.Handle("POST /v1/accounts/{id}/rename", s.command(s.renameCompany))
 	mux.Handle("GET /v1/accounts/{id}", s.authed(s.getAccount))
 	mux.Handle("GET /v1/customers", s.authed(s.listCustomers))
 	mux.Handle("GET /v1/projections", s.authed(s.listProjections))
@@ -200,6 +201,17 @@ func (s *Server) methodNotAllowed(mux *http.ServeMux) http.Handler {
 // authed requires a valid bearer token, refuses a principal under an
 // embargo hold (admit) and puts the principal in the request context.
 func (s *Server) authed(h func(http.ResponseWriter, *http.Request) error) http.Handler {
+	return s.authedFor(h, false)
+}
+
+// command is authed for a handler that runs a command through the command
+// service: the hold is checked from the service's state cache first and
+// again within the command (a hold found there is denied the same way).
+func (s *Server) command(h func(http.ResponseWriter, *http.Request) error) http.Handler {
+	return s.authedFor(h, true)
+}
+
+func (s *Server) authedFor(h func(http.ResponseWriter, *http.Request) error, runsCommand bool) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		authz := r.Header.Get("Authorization")
 		token, ok := strings.CutPrefix(authz, "Bearer ")
@@ -214,12 +226,17 @@ func (s *Server) authed(h func(http.ResponseWriter, *http.Request) error) http.H
 			s.writeProblem(w, r, err)
 			return
 		}
-		if err := s.admit(r.Context(), p); err != nil {
+		if err := s.admit(r.Context(), p, runsCommand); err != nil {
 			s.writeProblem(w, r, err)
 			return
 		}
 		r = r.WithContext(context.WithValue(r.Context(), keyPrincipal, p))
-		if err := h(w, r); err != nil {
+		err = h(w, r)
+		var held *command.HoldError
+		if errors.As(err, &held) {
+			err = s.deny(r.Context(), p, held.Hold)
+		}
+		if err != nil {
 			s.writeProblem(w, r, err)
 		}
 	})

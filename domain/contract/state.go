@@ -17,6 +17,10 @@ const (
 
 // State is a license agreement as its events made it. The zero State is an
 // agreement that does not exist. Dates are YYYY-MM-DD.
+//
+// Maps and slices of a State are never written in place by Evolve, so
+// states folded from a shared history may be kept side by side; a caller
+// must not write them either.
 type State struct {
 	Number         string
 	Program        string

@@ -8,6 +8,10 @@ import (
 
 // State is an invoice as its events made it. The zero State is an invoice
 // that was not issued.
+//
+// Maps and slices of a State are never written in place by Evolve, so
+// states folded from a shared history may be kept side by side; a caller
+// must not write them either.
 type State struct {
 	Number      string
 	OrderNumber string

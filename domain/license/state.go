@@ -21,6 +21,10 @@ type Allocation struct {
 
 // State is a license as its events made it. The zero State is a license
 // that does not exist.
+//
+// Maps and slices of a State are never written in place by Evolve, so
+// states folded from a shared history may be kept side by side; a caller
+// must not write them either.
 type State struct {
 	ID             string
 	Product        string

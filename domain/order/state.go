@@ -15,6 +15,10 @@ const (
 
 // State is an order as its events made it. The zero State is an order that
 // does not exist.
+//
+// Maps and slices of a State are never written in place by Evolve, so
+// states folded from a shared history may be kept side by side; a caller
+// must not write them either.
 type State struct {
 	Number              string
 	Status              string

@@ -31,6 +31,10 @@ type Contact struct {
 
 // State is a partner as its events made it. The zero State is a partner
 // that does not exist. Partners never merge: there is no merged status.
+//
+// Maps and slices of a State are never written in place by Evolve, so
+// states folded from a shared history may be kept side by side; a caller
+// must not write them either.
 type State struct {
 	ID       string
 	Name     string

@@ -46,6 +46,10 @@ const SystemPrincipalID = "staff:system"
 
 // State is a case as its events made it. The zero State is a case that does
 // not exist.
+//
+// Maps and slices of a State are never written in place by Evolve, so
+// states folded from a shared history may be kept side by side; a caller
+// must not write them either.
 type State struct {
 	Number      string
 	RequestType string

@@ -263,14 +263,27 @@ func TestCreateDecidesOnWhatItsProbeRead(t *testing.T) {
 			Lines: []order.Line{{SKU: "WS-ENT", Product: "Workspace", Edition: "Enterprise", Quantity: 5, UnitPriceMinor: 1000, Currency: "EUR"}}}
 	}
 
-	// The customer, the partner and the PO reservation are read once, in
-	// one round trip.
+	// The customer and the partner are read once, in one round trip; the
+	// PO reservation is taken to be new (the append proves it). A second
+	// order on the same service reads nothing: the states are cached.
 	counted := &countingStore{Store: store}
-	if _, err := command.New(counted, ids, command.Config{}).SubmitOrder(ctx, admin, in("PO-1")); err != nil {
+	warm := command.New(counted, ids, command.Config{CacheCheck: command.CheckNever})
+	if _, err := warm.SubmitOrder(ctx, admin, in("PO-1")); err != nil {
 		t.Fatal(err)
 	}
-	if n, trips := counted.streams.Load(), counted.loads.Load(); n != 3 || trips != 1 {
-		t.Fatalf("%d streams loaded in %d round trips, want 3 (customer, partner, PO reservation), each once, in 1", n, trips)
+	if n, trips := counted.streams.Load(), counted.loads.Load(); n != 2 || trips != 1 {
+		t.Fatalf("%d streams loaded in %d round trips, want 2 (customer, partner), each once, in 1", n, trips)
+	}
+	if _, err := warm.SubmitOrder(ctx, admin, in("PO-1b")); err != nil {
+		t.Fatal(err)
+	}
+	if n := counted.streams.Load(); n != 2 {
+		t.Fatalf("the second order read %d streams, want none", n-2)
+	}
+	// The same PO again: the reservation, taken to be new, conflicts at
+	// the append, and the order decided again from the store is refused.
+	if _, err := warm.SubmitOrder(ctx, admin, in("po-1")); !errors.Is(err, domain.ErrDuplicate) {
+		t.Fatalf("the same PO again: %v, want a duplicate", err)
 	}
 
 	before := countEvents(t, pool, `true`)
@@ -285,5 +298,52 @@ func TestCreateDecidesOnWhatItsProbeRead(t *testing.T) {
 	}
 	if n := countEvents(t, pool, `true`); n != before+1 {
 		t.Fatalf("%d events recorded, want only the status change", n-before)
+	}
+}
+
+// TestCachedStateOfAnotherInstanceIsNeverTrusted: two instances of the
+// service share one store, and each caches the states it read. A partner
+// that instance B expires is refused by instance A although A cached it
+// active (the append's check of the partner's version conflicts and A
+// decides again from the store); reactivated by B, it is accepted by A
+// although A cached it expired (a refusal on a cached state is decided
+// again from the store before it is answered).
+func TestCachedStateOfAnotherInstanceIsNeverTrusted(t *testing.T) {
+	t.Parallel()
+	pool, store, ids, customer := businessSetup(t)
+	ctx := context.Background()
+	admin := command.Meta{Principal: auth.Staff("ada", domain.RoleAdmin)}
+	a := command.New(store, ids, command.Config{CacheCheck: command.CheckNever})
+	b := command.New(store, ids, command.Config{CacheCheck: command.CheckNever})
+	reseller, err := b.RegisterPartner(ctx, admin, command.RegisterPartnerInput{Name: "Reseller Two Instances GmbH",
+		Kinds: []string{partner.KindResellerIndirect}, Address: partner.Address{Country: "DE"}, Status: domain.PartnerActive})
+	if err != nil {
+		t.Fatal(err)
+	}
+	order := func(po string) command.SubmitOrderInput {
+		return command.SubmitOrderInput{PONumber: po, PODate: "2024-06-01", OrderType: order.TypeNew, Catalog: order.CatalogSoftware,
+			CustomerAccountID: customer, PartnerID: reseller.ID,
+			Lines: []order.Line{{SKU: "WS-ENT", Product: "Workspace", Edition: "Enterprise", Quantity: 5, UnitPriceMinor: 1000, Currency: "EUR"}}}
+	}
+	status := func(s string) {
+		t.Helper()
+		if _, err := b.ChangePartnerStatus(ctx, admin, reseller.ID, command.ChangePartnerStatusInput{Status: s, Reason: "program review"}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if _, err := a.SubmitOrder(ctx, admin, order("PO-1")); err != nil {
+		t.Fatal(err)
+	}
+	status(domain.PartnerExpired)
+	before := countEvents(t, pool, `true`)
+	if _, err := a.SubmitOrder(ctx, admin, order("PO-2")); !errors.Is(err, domain.ErrRuleViolation) || !strings.Contains(err.Error(), "order.partner_inactive") {
+		t.Fatalf("instance A, partner expired by B: %v, want order.partner_inactive", err)
+	}
+	if n := countEvents(t, pool, `true`); n != before {
+		t.Fatalf("a refused order recorded %d events", n-before)
+	}
+	status(domain.PartnerActive)
+	if _, err := a.SubmitOrder(ctx, admin, order("PO-3")); err != nil {
+		t.Fatalf("instance A, partner reactivated by B: %v", err)
 	}
 }

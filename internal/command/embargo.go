@@ -8,6 +8,7 @@ import (
 	"github.com/channeldesk/channeldesk/domain"
 	"github.com/channeldesk/channeldesk/domain/account"
 	"github.com/channeldesk/channeldesk/domain/partner"
+	"github.com/channeldesk/channeldesk/eventstore"
 )
 
 // Screener checks names against the restricted-party list (DOMAIN.md,
@@ -143,4 +144,82 @@ func holdOn[S any, P domain.Event](ctx context.Context, s *Service, stream strin
 		return Hold{}, false, nil
 	}
 	return Hold{ID: fmt.Sprintf("%s@%d", stream, f.placed[held]), Party: held, MatchedEntry: entry}, true, nil
+}
+
+// HoldError refuses a command of a principal under an embargo hold.
+type HoldError struct{ Hold Hold }
+
+func (e *HoldError) Error() string {
+	return "access is denied while compliance verifies a restricted-party match (" + e.Hold.Party + ")"
+}
+
+// AdmitCommand is HoldOn for a request that runs a command, which checks
+// the hold again within every attempt (Unit.checkHold) and commits only if
+// the organisation's stream did not move: it may answer "not held" from
+// the state cache, without a read. Any request that does not run a command
+// takes HoldOn, which always reads the store.
+func (s *Service) AdmitCommand(ctx context.Context, p domain.Principal) (Hold, bool, error) {
+	if held, known := s.cachedHold(p); known && !held {
+		return Hold{}, false, nil
+	}
+	return s.HoldOn(ctx, p)
+}
+
+// cachedHold tells whether the cached state of p's organisation holds p,
+// and whether it is cached at all.
+func (s *Service) cachedHold(p domain.Principal) (held, known bool) {
+	switch {
+	case p.Kind == domain.KindCustomer && account.ValidID(p.AccountID):
+		st, _, ok := cachedState[account.State](s.cache, account.StreamID(p.AccountID))
+		if !ok {
+			return false, false
+		}
+		_, held = st.OnHold(p.ContactID)
+		return held, true
+	case p.Kind == domain.KindPartner && partner.ValidID(p.PartnerID):
+		st, _, ok := cachedState[partner.State](s.cache, partner.StreamID(p.PartnerID))
+		if !ok {
+			return false, false
+		}
+		_, held = st.OnHold(p.ContactID)
+		return held, true
+	}
+	return false, true
+}
+
+// checkHold refuses the attempt with a HoldError when principal p is on
+// hold in the state of its organisation this attempt loads (the stream is
+// then checked at the append like every stream read, so a hold placed
+// meanwhile makes the command conflict and be decided again).
+func (u *Unit) checkHold(p domain.Principal) error {
+	var held bool
+	var stream string
+	switch {
+	case p.Kind == domain.KindCustomer && account.ValidID(p.AccountID):
+		stream = account.StreamID(p.AccountID)
+		st, err := Load(u, accounts, stream)
+		if err != nil {
+			return err
+		}
+		_, held = st.OnHold(p.ContactID)
+	case p.Kind == domain.KindPartner && partner.ValidID(p.PartnerID):
+		stream = partner.StreamID(p.PartnerID)
+		st, err := Load(u, partners, stream)
+		if err != nil {
+			return err
+		}
+		_, held = st.OnHold(p.ContactID)
+	}
+	if !held {
+		return nil
+	}
+	h, held, err := u.s.HoldOn(u.ctx, p)
+	if err != nil {
+		return err
+	}
+	if !held {
+		// Cleared since this attempt's state was read: decide again.
+		return &eventstore.ConflictError{StreamID: stream, Expected: u.versions[stream], Actual: -1}
+	}
+	return &HoldError{Hold: h}
 }

@@ -2,6 +2,7 @@ package command_test
 
 import (
 	"context"
+	"errors"
 	"strings"
 	"testing"
 
@@ -86,5 +87,54 @@ func TestScreeningPlacesHoldsInTheSameAppend(t *testing.T) {
 	h, ok, err := svc.HoldOn(ctx, auth.CustomerContact(acme, "C-000001"))
 	if err != nil || !ok || h.Party != account.HoldAccount || h.MatchedEntry != "T-1: Zenith Trading GmbH" {
 		t.Fatalf("HoldOn after the rename: %+v %v %v", h, ok, err)
+	}
+}
+
+// TestHoldPlacedByAnotherInstanceStopsTheNextCommand: instance A admits a
+// command from its state cache, which may not know of a hold that instance
+// B placed a moment ago; the command itself still refuses the held
+// contact (its append checks the account's version, conflicts, and the
+// attempt after finds the hold in the store) and records nothing. Once
+// compliance clears the hold on B, A accepts the contact again although
+// its cache last saw the account held.
+func TestHoldPlacedByAnotherInstanceStopsTheNextCommand(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	store, ids, acme := setup(t)
+	admin := command.Meta{Principal: auth.Staff("ada", domain.RoleAdmin)}
+	a := command.New(store, ids, command.Config{CacheCheck: command.CheckNever})
+	b := command.New(store, ids, command.Config{Screener: screener(t)})
+	c, err := b.AddContact(ctx, admin, acme, command.AddContactInput{Name: "Ada Admin", Email: "ada@acme.example",
+		Roles: []string{domain.ContactOrgAdmin}, Access: domain.AccessUnrestricted})
+	if err != nil {
+		t.Fatal(err)
+	}
+	contact := command.Meta{Principal: auth.CustomerContact(acme, c.ID)}
+	move := func(city string) (command.Result, error) {
+		return a.ChangeAddress(ctx, contact, acme, command.ChangeAddressInput{Address: account.Address{Country: "DE", City: city}})
+	}
+	if _, err := move("Bonn"); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := b.RenameCompany(ctx, admin, acme, rename("Acme Widgets GmbH", "Zenith Trading GmbH")); err != nil {
+		t.Fatal(err)
+	}
+	if _, held, err := a.AdmitCommand(ctx, contact.Principal); held || err != nil {
+		t.Fatalf("A's cache knew of B's hold (held %v, %v): the case this test is about did not arise", held, err)
+	}
+	evs, _ := store.Load(ctx, account.StreamID(acme))
+	var he *command.HoldError
+	if _, err := move("Köln"); !errors.As(err, &he) || he.Hold.Party != account.HoldAccount {
+		t.Fatalf("a held contact's command on A: %v, want a HoldError on the account", err)
+	}
+	if after, _ := store.Load(ctx, account.StreamID(acme)); len(after) != len(evs) {
+		t.Fatalf("the refused command recorded %d events", len(after)-len(evs))
+	}
+	if _, err := b.ClearEmbargoHold(ctx, command.Meta{Principal: auth.Staff("cleo", domain.RoleCompliance)}, acme,
+		command.ClearEmbargoHoldInput{Party: account.HoldAccount, Note: "not the listed party"}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := move("Köln"); err != nil {
+		t.Fatalf("after the hold was cleared on B: %v", err)
 	}
 }

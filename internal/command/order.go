@@ -58,9 +58,21 @@ func placeholders(prefix string, n int) []string {
 // tells whether the command would be refused before numbers are drawn for
 // it. It returns what it loaded, for the first attempt of the command
 // itself to decide on without reading it again.
-func (s *Service) probe(ctx context.Context, attempt func(u *Unit) error) (map[string]loadedState, error) {
-	u := newUnit(ctx, s, nil)
-	if err := attempt(u); err != nil {
+func (s *Service) probe(ctx context.Context, p domain.Principal, attempt func(u *Unit) error) (map[string]loadedState, error) {
+	try := func(cached bool) (*Unit, error) {
+		u := newUnit(ctx, s, nil, cached)
+		if err := u.checkHold(p); err != nil {
+			return u, err
+		}
+		return u, attempt(u)
+	}
+	u, err := try(true)
+	if err != nil && u.fromCache {
+		// Refused on a cached state, or it conflicted: look again at the
+		// store's (see Run).
+		u, err = try(false)
+	}
+	if err != nil {
 		return nil, err
 	}
 	return u.states, nil
@@ -73,14 +85,14 @@ func (s *Service) probe(ctx context.Context, attempt func(u *Unit) error) (map[s
 // log before anything is decided or drawn. stream names the created
 // aggregate's stream from its number.
 func (s *Service) create(ctx context.Context, m Meta, k numbering.Kind, prefix string, stream func(number string) string, attempt func(u *Unit, number string) error) (Result, error) {
-	if r, err := s.replay(ctx, m); err != nil || r != nil {
+	if r, err := s.replayUnlessHeld(ctx, m); err != nil || r != nil {
 		if r != nil {
 			return *r, nil
 		}
 		return Result{}, err
 	}
 	placeholder := placeholders(prefix, 1)[0]
-	loaded, err := s.probe(ctx, func(u *Unit) error { return attempt(u, placeholder) })
+	loaded, err := s.probe(ctx, m.Principal, func(u *Unit) error { return attempt(u, placeholder) })
 	if err != nil {
 		return Result{}, err
 	}
@@ -147,7 +159,9 @@ func (s *Service) SubmitOrder(ctx context.Context, m Meta, in SubmitOrderInput) 
 				facts = append(facts, partner.StreamID(id))
 			}
 		}
-		if ids.Org(partnerID) {
+		if ids.Org(partnerID) && !u.cached {
+			// With the state cache, the reservation is taken to be new
+			// (LoadNew below).
 			facts = append(facts, order.POReservationStream(partnerID, in.PONumber))
 		}
 		if err := u.Prefetch(facts...); err != nil {
@@ -193,7 +207,7 @@ func (s *Service) SubmitOrder(ctx context.Context, m Meta, in SubmitOrderInput) 
 			cmd.Distributor = &ref
 		}
 		if ids.Org(cmd.PartnerID) {
-			r, err := Load(u, poReservations, order.POReservationStream(cmd.PartnerID, cmd.PONumber))
+			r, err := LoadNew(u, poReservations, order.POReservationStream(cmd.PartnerID, cmd.PONumber))
 			if err != nil {
 				return err
 			}

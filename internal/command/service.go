@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"testing"
 	"time"
 
 	"github.com/google/uuid"
@@ -51,6 +52,32 @@ type Config struct {
 	// against the restricted-party list; a match is accepted with an
 	// embargo hold appended. Nil screens nothing.
 	Screener Screener
+	// StateCache is how many streams' states the service keeps between
+	// commands (see stateCache): DefaultStateCache when 0, none when
+	// negative.
+	StateCache int
+	// CacheCheck says when a state taken from the cache is checked
+	// against the store (see CacheCheck).
+	CacheCheck CacheCheck
+}
+
+// CacheCheck says when a command that takes a state from the state cache
+// reads the stream again and fails if the two differ at one version: a
+// check that what the cache carries forward is what a read gives.
+type CacheCheck int
+
+const (
+	// CheckInTests checks in test binaries (testing.Testing) only.
+	CheckInTests CacheCheck = iota
+	// CheckAlways checks every time.
+	CheckAlways
+	// CheckNever never checks, as in production; for tests that count
+	// reads.
+	CheckNever
+)
+
+func (c CacheCheck) on() bool {
+	return c == CheckAlways || c == CheckInTests && testing.Testing()
 }
 
 // Service executes commands. It is safe for concurrent use.
@@ -59,6 +86,7 @@ type Service struct {
 	ids     IDs
 	catalog *catalog.Catalog
 	cfg     Config
+	cache   *stateCache
 }
 
 // New returns a Service.
@@ -72,7 +100,8 @@ func New(store Store, ids IDs, cfg Config) *Service {
 	if cfg.MaxAttempts <= 0 {
 		cfg.MaxAttempts = 5
 	}
-	return &Service{store: store, ids: ids, catalog: catalog.New(), cfg: cfg}
+	return &Service{store: store, ids: ids, catalog: catalog.New(), cfg: cfg,
+		cache: newStateCache(cfg.StateCache, cfg.CacheCheck.on())}
 }
 
 // Meta is what the request says about a command besides its body.

@@ -35,22 +35,29 @@ type Unit struct {
 	reuse  map[string]loadedState
 	// fetched holds streams read ahead by Prefetch, not folded yet.
 	fetched map[string][]eventstore.Event
+	// cached tells whether this attempt may take states from the service's
+	// state cache; fromCache whether it did (directly or through reuse).
+	cached, fromCache bool
 }
 
-// loadedState is an aggregate state as a Unit loaded it.
+// loadedState is an aggregate state as a Unit loaded it; cached tells
+// whether it came from the state cache.
 type loadedState struct {
 	state   any
 	version int64
+	cached  bool
 }
 
-func newUnit(ctx context.Context, s *Service, reuse map[string]loadedState) *Unit {
+func newUnit(ctx context.Context, s *Service, reuse map[string]loadedState, cached bool) *Unit {
 	return &Unit{ctx: ctx, s: s, versions: map[string]int64{}, writes: map[string][]domain.Event{},
-		states: map[string]loadedState{}, reuse: reuse}
+		states: map[string]loadedState{}, reuse: reuse, cached: cached && s.cache != nil}
 }
 
 // Load folds streamID into a state of the aggregate agg and remembers the
 // version it was read at. A stream that does not exist gives the zero state
-// at version 0.
+// at version 0. The state comes from the service's state cache when the
+// attempt may use it and the stream is there; otherwise from the store,
+// and is then cached.
 func Load[S any](u *Unit, agg Aggregate[S], streamID string) (S, error) {
 	if l, ok := u.states[streamID]; ok {
 		if st, ok := l.state.(S); ok {
@@ -59,24 +66,35 @@ func Load[S any](u *Unit, agg Aggregate[S], streamID string) (S, error) {
 	}
 	var st S
 	var v int64
+	var cached bool
 	if l, ok := u.reuse[streamID]; ok {
 		st, ok = l.state.(S)
 		if !ok {
 			return st, fmt.Errorf("command: stream %s loaded before as %T", streamID, l.state)
 		}
-		v = l.version
+		v, cached = l.version, l.cached
+	} else if c, cv, ok := cachedState[S](u.s.cache, streamID); ok && u.cached {
+		st, v, cached = c, cv, true
+		if u.s.cache.verify {
+			if err := verifyCached(u, agg, streamID, st, v); err != nil {
+				return st, err
+			}
+		}
 	} else if evs, ok := u.fetched[streamID]; ok {
 		var err error
 		if st, v, err = fold(u.s, agg, streamID, evs); err != nil {
 			return st, err
 		}
+		remember(u.s.cache, streamID, st, v)
 	} else {
 		var err error
 		if st, v, err = load(u.ctx, u.s, agg, streamID); err != nil {
 			return st, err
 		}
+		remember(u.s.cache, streamID, st, v)
 	}
-	u.states[streamID] = loadedState{state: st, version: v}
+	u.fromCache = u.fromCache || cached
+	u.states[streamID] = loadedState{state: st, version: v, cached: cached}
 	if old, ok := u.versions[streamID]; ok {
 		if old != v {
 			return st, &eventstore.ConflictError{StreamID: streamID, Expected: old, Actual: v}
@@ -88,6 +106,28 @@ func Load[S any](u *Unit, agg Aggregate[S], streamID string) (S, error) {
 	return st, nil
 }
 
+// LoadNew is Load for a stream the command creates when it is accepted (a
+// reservation of a unique key, such as a partner's PO number): in an
+// attempt that may use the state cache, the stream is taken to be new
+// without reading it. The append proves it, since it writes the stream at
+// version 0: if the stream exists after all, the append conflicts and the
+// attempt after reads it from the store; if the command is refused, it is
+// decided again from the store, as for any cached state. A stream in the
+// cache is loaded from there as usual.
+func LoadNew[S any](u *Unit, agg Aggregate[S], streamID string) (S, error) {
+	_, known := u.states[streamID]
+	_, reused := u.reuse[streamID]
+	if known || reused || !u.cached || u.s.cache.has(streamID) {
+		return Load(u, agg, streamID)
+	}
+	var zero S
+	u.fromCache = true
+	u.states[streamID] = loadedState{state: zero, cached: true}
+	u.versions[streamID] = 0
+	u.loaded = append(u.loaded, streamID)
+	return zero, nil
+}
+
 // Prefetch reads, in one round trip, the streams of this attempt that will
 // be loaded and are not known yet; Load then folds them without reading.
 // What it reads is checked at commit like any load. Empty IDs are skipped.
@@ -97,7 +137,8 @@ func (u *Unit) Prefetch(streamIDs ...string) error {
 		_, loaded := u.states[id]
 		_, reused := u.reuse[id]
 		_, fetched := u.fetched[id]
-		if id != "" && !loaded && !reused && !fetched && !slices.Contains(want, id) {
+		cached := u.cached && u.s.cache.has(id)
+		if id != "" && !loaded && !reused && !fetched && !cached && !slices.Contains(want, id) {
 			want = append(want, id)
 		}
 	}
@@ -115,6 +156,27 @@ func (u *Unit) Prefetch(streamIDs ...string) error {
 		u.fetched[id] = got[id]
 	}
 	return nil
+}
+
+// replayUnlessHeld answers a command already in the command log (see
+// replay), unless its principal is now on hold: checked from the store,
+// since nothing appended would check a cached state.
+func (s *Service) replayUnlessHeld(ctx context.Context, m Meta) (*Result, error) {
+	if m.IdempotencyKey == "" {
+		return nil, nil
+	}
+	if err := newUnit(ctx, s, nil, false).checkHold(m.Principal); err != nil {
+		return nil, err
+	}
+	return s.replay(ctx, m)
+}
+
+// forgetConflict drops the stream a conflict names from the state cache.
+func (s *Service) forgetConflict(err error) {
+	var c *eventstore.ConflictError
+	if errors.As(err, &c) {
+		s.cache.forget(c.StreamID)
+	}
 }
 
 // Aggregate names the Evolve function of an aggregate with state S.
@@ -157,7 +219,7 @@ func (s *Service) Run(ctx context.Context, m Meta, id, stream string, attempt fu
 // run is Run whose first attempt uses the states in first instead of
 // reading those streams again.
 func (s *Service) run(ctx context.Context, m Meta, id, stream string, first map[string]loadedState, attempt func(u *Unit) error) (Result, error) {
-	if r, err := s.replay(ctx, m); err != nil || r != nil {
+	if r, err := s.replayUnlessHeld(ctx, m); err != nil || r != nil {
 		if r != nil {
 			return *r, nil
 		}
@@ -165,15 +227,30 @@ func (s *Service) run(ctx context.Context, m Meta, id, stream string, first map[
 	}
 	commandID := s.cfg.NewID().String()
 	var lastErr error
+	// fresh: read every stream from the store, none from the state cache.
+	fresh := false
 	for try := 0; try < s.cfg.MaxAttempts; try++ {
 		var reuse map[string]loadedState
-		if try == 0 {
+		if try == 0 && !fresh {
 			reuse = first
 		}
-		u := newUnit(ctx, s, reuse)
-		err := attempt(u)
+		u := newUnit(ctx, s, reuse, !fresh)
+		err := u.checkHold(m.Principal)
+		if err == nil {
+			err = attempt(u)
+		}
 		if errors.Is(err, eventstore.ErrConflict) {
-			lastErr = err
+			lastErr, fresh = err, true
+			s.forgetConflict(err)
+			continue
+		}
+		if err != nil && u.fromCache {
+			// Refused on a cached state, which may be stale: a refusal
+			// appends nothing, so no version check would catch it.
+			// Decide again from the store; this does not count as an
+			// attempt.
+			fresh = true
+			try--
 			continue
 		}
 		if err != nil {
@@ -184,7 +261,8 @@ func (s *Service) run(ctx context.Context, m Meta, id, stream string, first map[
 		}
 		res, err := s.appendUnit(ctx, m, commandID, id, stream, u)
 		if errors.Is(err, eventstore.ErrConflict) {
-			lastErr = err
+			lastErr, fresh = err, true
+			s.forgetConflict(err)
 			continue
 		}
 		if errors.Is(err, eventstore.ErrDuplicateCommand) {
@@ -250,6 +328,7 @@ func (s *Service) appendUnit(ctx context.Context, m Meta, commandID, id, stream 
 	if err != nil {
 		return Result{}, err
 	}
+	s.committed(appends[:len(u.order)])
 	if s.cfg.Committed != nil {
 		s.cfg.Committed()
 	}
