@@ -241,7 +241,7 @@ func (a *App) Run(ctx context.Context, ready func(addr string)) error {
 	bg, stop := context.WithCancel(context.Background())
 	defer stop()
 	var wg sync.WaitGroup
-	errs := make(chan error, 3)
+	errs := make(chan error, 4)
 	run := func(name string, f func(context.Context) error) {
 		wg.Add(1)
 		go func() {
@@ -253,6 +253,7 @@ func (a *App) Run(ctx context.Context, ready func(addr string)) error {
 	}
 	run("relay", a.Relay.Run)
 	run("projections", a.Projections.Run)
+	run("tokens", a.Tokens.Watch)
 	httpDone := make(chan error, 1)
 	go func() { httpDone <- srv.Serve(ln) }()
 	if ready != nil {

@@ -4,6 +4,10 @@
 //
 // A token reads "cdk_<id>_<secret>". The ID finds the row; the presented
 // token's hash is compared with the stored hash in constant time. Tokens
-// expire (default 90 days) and can be revoked; every check reads the
-// database, so a revocation takes effect at once on every instance.
+// expire (default 90 days) and can be revoked. An instance running
+// Registry.Watch keeps the tokens it checked in memory and drops one as
+// soon as PostgreSQL announces a change to its row (a trigger notifies on
+// every update and delete, when it commits); without a listening
+// connection every check reads the database. A revocation thus takes
+// effect on every instance within the time a notice takes to arrive.
 package auth

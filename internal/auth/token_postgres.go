@@ -11,6 +11,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"log/slog"
 	"strings"
 	"time"
 
@@ -36,8 +37,10 @@ var ErrNoToken = errors.New("auth: no such token")
 
 // Registry stores tokens in PostgreSQL. It is safe for concurrent use.
 type Registry struct {
-	pool *pgxpool.Pool
-	now  func() time.Time
+	pool  *pgxpool.Pool
+	now   func() time.Time
+	cache *tokenCache
+	log   *slog.Logger
 }
 
 // NewRegistry returns a Registry on pool; now is the clock (time.Now if nil).
@@ -45,7 +48,7 @@ func NewRegistry(pool *pgxpool.Pool, now func() time.Time) *Registry {
 	if now == nil {
 		now = time.Now
 	}
-	return &Registry{pool: pool, now: now}
+	return &Registry{pool: pool, now: now, cache: newTokenCache(), log: slog.Default()}
 }
 
 // Migrate creates or updates the token table.
@@ -104,6 +107,14 @@ func (r *Registry) Authenticate(ctx context.Context, token string) (domain.Princ
 	if !ok {
 		return domain.Principal{}, ErrUnauthenticated
 	}
+	sum := sha256.Sum256([]byte(token))
+	if t, ok := r.cache.get(id); ok {
+		if subtle.ConstantTimeCompare(sum[:], t.hash[:]) != 1 || !r.now().Before(t.expires) {
+			return domain.Principal{}, ErrUnauthenticated
+		}
+		return t.p, nil
+	}
+	gen := r.cache.generation()
 	var hash, pj []byte
 	var expires time.Time
 	var revoked *time.Time
@@ -115,7 +126,6 @@ func (r *Registry) Authenticate(ctx context.Context, token string) (domain.Princ
 	if err != nil {
 		return domain.Principal{}, fmt.Errorf("look up token: %w", err)
 	}
-	sum := sha256.Sum256([]byte(token))
 	if subtle.ConstantTimeCompare(sum[:], hash) != 1 || revoked != nil || !r.now().Before(expires) {
 		return domain.Principal{}, ErrUnauthenticated
 	}
@@ -123,6 +133,7 @@ func (r *Registry) Authenticate(ctx context.Context, token string) (domain.Princ
 	if err := json.Unmarshal(pj, &p); err != nil {
 		return domain.Principal{}, fmt.Errorf("decode principal of token %s: %w", id, err)
 	}
+	r.cache.keep(id, cachedToken{hash: sum, p: p, expires: expires}, gen)
 	return p, nil
 }
 

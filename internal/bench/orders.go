@@ -81,6 +81,11 @@ func ordersFigure(ctx context.Context, e *env) ([]Row, error) {
 		ErrorLog: slog.NewLogLogger(e.cfg.Logger.Handler(), slog.LevelWarn)}
 	go func() { _ = srv.Serve(ln) }()
 	defer srv.Close()
+	// The token cache, as the service runs it (App.Run).
+	watch, stopWatch := context.WithCancel(ctx)
+	watched := make(chan struct{})
+	go func() { defer close(watched); _ = a.Tokens.Watch(watch) }()
+	defer func() { stopWatch(); <-watched }()
 
 	setup := time.Now()
 	fx, err := newOrderFixture(ctx, a, c, "http://"+ln.Addr().String())
