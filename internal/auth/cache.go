@@ -2,6 +2,7 @@ package auth
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"sync"
 	"time"
@@ -33,6 +34,12 @@ type tokenCache struct {
 	on      bool
 	gen     uint64
 	entries *lru.Cache[string, cachedToken]
+	// until is when the listener's lease ends: it is renewed by every
+	// notice and every successful check of the connection, and past it
+	// the cache is not used (a connection that died without a word, or a
+	// listener that stopped, is then distrusted within a bound).
+	until time.Time
+	lease time.Duration
 }
 
 type cachedToken struct {
@@ -41,19 +48,37 @@ type cachedToken struct {
 	expires time.Time
 }
 
+// Defaults of the listener: how long it waits for a notice before it
+// checks its connection, and for how long a check or notice vouches for
+// the cache.
+const (
+	defaultCheckEvery = 5 * time.Second
+	defaultLease      = 3 * defaultCheckEvery
+)
+
 func newTokenCache() *tokenCache {
 	c, err := lru.New[string, cachedToken](cacheSize)
 	if err != nil {
 		panic(err) // only for a size < 1
 	}
-	return &tokenCache{entries: c}
+	return &tokenCache{entries: c, lease: defaultLease}
+}
+
+// trusted reports whether the cache may be used; c.mu is held.
+func (c *tokenCache) trusted() bool { return c.on && time.Now().Before(c.until) }
+
+// alive renews the listener's lease.
+func (c *tokenCache) alive() {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.until = time.Now().Add(c.lease)
 }
 
 // get returns the cached token id while the cache is on.
 func (c *tokenCache) get(id string) (cachedToken, bool) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	if !c.on {
+	if !c.trusted() {
 		return cachedToken{}, false
 	}
 	return c.entries.Get(id)
@@ -71,16 +96,21 @@ func (c *tokenCache) generation() uint64 {
 func (c *tokenCache) keep(id string, t cachedToken, gen uint64) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	if c.on && c.gen == gen {
+	if c.trusted() && c.gen == gen {
 		c.entries.Add(id, t)
 	}
 }
 
-// changed drops token id after a notice.
+// changed drops token id after a notice; every token for an empty id
+// (a TRUNCATE, migration 00003).
 func (c *tokenCache) changed(id string) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	c.gen++
+	if id == "" {
+		c.entries.Purge()
+		return
+	}
 	c.entries.Remove(id)
 }
 
@@ -90,13 +120,17 @@ func (c *tokenCache) set(on bool) {
 	defer c.mu.Unlock()
 	c.gen++
 	c.on = on
+	c.until = time.Now().Add(c.lease)
 	c.entries.Purge()
 }
 
 // Watch listens for token changes on a connection of its own and keeps the
 // token cache while it does, until ctx ends (it then returns nil). A lost
 // connection turns the cache off until it listens again, after a second.
-// Without Watch running, every check reads the database.
+// When no notice comes for a while, it checks that the connection answers;
+// the cache is used only while a notice or a check in the last 15 seconds
+// vouches for the listener. Without Watch running, every check reads the
+// database.
 func (r *Registry) Watch(ctx context.Context) error {
 	for {
 		err := r.listen(ctx)
@@ -130,11 +164,27 @@ func (r *Registry) listen(ctx context.Context) error {
 	r.cache.set(true)
 	defer r.cache.set(false)
 	for {
-		n, err := conn.WaitForNotification(ctx)
+		wait, cancel := context.WithTimeout(ctx, r.checkEvery)
+		n, err := conn.WaitForNotification(wait)
+		cancel()
+		if err != nil && ctx.Err() == nil && errors.Is(err, context.DeadlineExceeded) {
+			// Quiet: check that the connection still answers, so that
+			// one that died without a word is noticed within the lease.
+			ping, cancel := context.WithTimeout(ctx, r.checkEvery)
+			err = conn.Ping(ping)
+			cancel()
+			if err != nil {
+				return fmt.Errorf("token change listener: connection check: %w", err)
+			}
+			r.cache.alive()
+			continue
+		}
 		if err != nil {
 			return err
 		}
+		r.cache.alive()
 		if n.Channel == notifyChannel {
+			// An empty payload announces a TRUNCATE: every token changed.
 			r.cache.changed(n.Payload)
 		}
 	}

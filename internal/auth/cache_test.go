@@ -183,3 +183,52 @@ func TestCachedTokenStillExpiresAndRefusesWrongSecrets(t *testing.T) {
 		t.Fatalf("a cached token past its expiry: %v", err)
 	}
 }
+
+// TestListenerLease: a quiet listener checks its connection and keeps the
+// cache trusted (nothing is dropped, revocations still arrive); a cache
+// whose listener has not vouched for it within the lease (a connection
+// that died without a word) is not used, so a revocation that no notice
+// announced counts at once.
+func TestListenerLease(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	pool := pgtest.Pool(t, 4)
+	quiet, silent := auth.NewRegistry(pool, nil), auth.NewRegistry(pool, nil)
+	if err := quiet.Migrate(ctx); err != nil {
+		t.Fatal(err)
+	}
+	auth.SetListenerTimes(quiet, 20*time.Millisecond, 200*time.Millisecond)
+	// silent's listener waits long between checks and its lease is short:
+	// it stands for a listener whose connection went quiet for good.
+	auth.SetListenerTimes(silent, time.Hour, 150*time.Millisecond)
+	watching(t, quiet)
+	watching(t, silent)
+	tok, info, err := quiet.Create(ctx, auth.Staff("erin", domain.RoleSupport), time.Hour, "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, r := range []*auth.Registry{quiet, silent} {
+		if _, err := r.Authenticate(ctx, tok); err != nil {
+			t.Fatal(err)
+		}
+	}
+	time.Sleep(400 * time.Millisecond) // many quiet checks for one, past the lease for the other
+	if cached, on := auth.Cached(quiet, info.ID); !cached || !on || !auth.Trusted(quiet) {
+		t.Fatalf("the quiet listener's cache: cached %v, on %v, trusted %v", cached, on, auth.Trusted(quiet))
+	}
+	if auth.Trusted(silent) {
+		t.Fatal("a cache whose listener did not vouch for it within the lease is trusted")
+	}
+	if _, err := pool.Exec(ctx, `ALTER TABLE tokens DISABLE TRIGGER tokens_changed`); err != nil {
+		t.Fatal(err)
+	}
+	if err := quiet.Revoke(ctx, info.ID); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := pool.Exec(ctx, `ALTER TABLE tokens ENABLE TRIGGER tokens_changed`); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := silent.Authenticate(ctx, tok); !errors.Is(err, auth.ErrUnauthenticated) {
+		t.Fatalf("past the lease, a token revoked without a notice: %v", err)
+	}
+}

@@ -1,6 +1,9 @@
 package auth
 
-import "context"
+import (
+	"context"
+	"time"
+)
 
 // PgtestCount counts token rows whose stored columns contain the token text.
 func PgtestCount(ctx context.Context, r *Registry, token string, n *int) error {
@@ -13,4 +16,20 @@ func Cached(r *Registry, id string) (cached, on bool) {
 	r.cache.mu.Lock()
 	defer r.cache.mu.Unlock()
 	return r.cache.entries.Contains(id), r.cache.on
+}
+
+// SetListenerTimes sets how often r's listener checks its connection and
+// how long the cache trusts it after a notice or check.
+func SetListenerTimes(r *Registry, checkEvery, lease time.Duration) {
+	r.checkEvery = checkEvery
+	r.cache.mu.Lock()
+	r.cache.lease = lease
+	r.cache.mu.Unlock()
+}
+
+// Trusted reports whether r's cache may be used now.
+func Trusted(r *Registry) bool {
+	r.cache.mu.Lock()
+	defer r.cache.mu.Unlock()
+	return r.cache.trusted()
 }

@@ -41,6 +41,9 @@ type Registry struct {
 	now   func() time.Time
 	cache *tokenCache
 	log   *slog.Logger
+	// checkEvery is how long the listener waits for a notice before it
+	// checks its connection.
+	checkEvery time.Duration
 }
 
 // NewRegistry returns a Registry on pool; now is the clock (time.Now if nil).
@@ -48,7 +51,7 @@ func NewRegistry(pool *pgxpool.Pool, now func() time.Time) *Registry {
 	if now == nil {
 		now = time.Now
 	}
-	return &Registry{pool: pool, now: now, cache: newTokenCache(), log: slog.Default()}
+	return &Registry{pool: pool, now: now, cache: newTokenCache(), log: slog.Default(), checkEvery: defaultCheckEvery}
 }
 
 // Migrate creates or updates the token table.

@@ -45,7 +45,13 @@ const placeholderBase = 900_000_000_000_000_000
 
 // placeholders returns n distinct numbers of the form prefix+digits that are
 // never allocated. A command that creates something under a drawn number is
-// first decided with them, so that a refused command draws no number.
+// first decided with them, so that a refused command draws no number. A
+// refusal that only the append finds (a stream taken to be new that
+// exists, as a duplicate PO; a cached state another instance moved) comes
+// after the draw: that number is skipped. Order, contract, case and
+// contact numbers come from blocks, where skipped numbers are expected;
+// an invoice number skipped so is a gap of a refused fulfilment (see
+// FulfilOrder).
 func placeholders(prefix string, n int) []string {
 	out := make([]string, n)
 	for i := range out {
@@ -242,7 +248,12 @@ type FulfilOrderInput struct {
 // invoice.issued, and account.license_attached for each license on the
 // owner's stream. The invoice is delivered as the owner's setting says
 // (paper when it never chose). License IDs and the invoice number are drawn
-// once the fulfilment is known to be accepted, and kept across retries.
+// once the fulfilment is known to be accepted on the states decided on, and
+// kept across retries. A state taken from the cache that another instance
+// had moved shows only at the append: a fulfilment refused then (the order
+// was fulfilled elsewhere) leaves its invoice number unused, a gap of a
+// refused fulfilment. Confirming every cached state before the draw would
+// cost each fulfilment a round trip to spare that rare gap.
 func (s *Service) FulfilOrder(ctx context.Context, m Meta, number string, in FulfilOrderInput) (Result, error) {
 	if !ids.Order(number) {
 		return Result{}, domain.ErrNotFound
