@@ -36,9 +36,6 @@ func decodeCommand(w http.ResponseWriter, r *http.Request, v any) ([]byte, comma
 	return body, m, err
 }
 
-// maxMergeHops bounds how far GET /v1/accounts/{id} follows merges.
-const maxMergeHops = 16
-
 // accountView is GET /v1/accounts/{id}: the account as the caller may see
 // it; an ID that was merged answers with the target and says so.
 type accountView struct {
@@ -51,21 +48,12 @@ func (s *Server) getAccount(w http.ResponseWriter, r *http.Request) error {
 	if err := s.waitMinPosition(r, customersModel); err != nil {
 		return err
 	}
-	p := principal(r.Context())
-	id := r.PathValue("id")
-	var from []string
-	for hop := 0; ; hop++ {
-		c, err := customers.Get(r.Context(), s.cfg.DB, p, id)
-		if err != nil {
-			return err
-		}
-		if c.Status != "merged" || c.MergedInto == "" || hop == maxMergeHops {
-			writeJSON(w, http.StatusOK, accountView{Customer: c, MergedFrom: from})
-			return nil
-		}
-		from = append(from, c.AccountID)
-		id = c.MergedInto
+	c, from, err := customers.Get(r.Context(), s.cfg.DB, principal(r.Context()), r.PathValue("id"))
+	if err != nil {
+		return err
 	}
+	writeJSON(w, http.StatusOK, accountView{Customer: c, MergedFrom: from})
+	return nil
 }
 
 // listCustomers: GET /v1/customers.

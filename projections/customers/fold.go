@@ -15,7 +15,7 @@ import (
 // are a rename's former name and fold the more. Config.RebuildFoldRows
 // bounds the total.
 func (p *Projection) NewFold() projections.Fold {
-	return &fold{p: p, b: newBuilder(nil)}
+	return &fold{p: p, b: newBuilder(false)}
 }
 
 type fold struct {
@@ -37,14 +37,27 @@ func (f *fold) Add(events []eventstore.Event) error {
 	return nil
 }
 
-func (f *fold) Len() int { return len(f.b.news) }
+func (f *fold) Len() int { return len(f.b.rows) }
 
 func (f *fold) Tables() []projections.Table {
-	if len(f.b.news) == 0 {
-		return nil
+	var out []projections.Table
+	if rows := f.b.order; len(rows) > 0 {
+		out = append(out, projections.Table{Name: "customers", Columns: rowColumns, Rows: len(rows),
+			Values: func(i int) []any { return f.b.rows[rows[i]].values() }})
 	}
-	return []projections.Table{{
-		Name: "customers", Columns: insertColumns, Rows: len(f.b.news),
-		Values: func(i int) []any { return f.b.news[i].values() },
-	}}
+	var rels [][]any
+	for _, id := range sortedKeys(f.b.rels) {
+		for _, k := range sortedKeys(f.b.rels[id]) {
+			rels = append(rels, relValues(id, f.b.rels[id][k]))
+		}
+	}
+	if len(rels) > 0 {
+		out = append(out, projections.Table{Name: "relationships", Columns: relColumns, Rows: len(rels),
+			Values: func(i int) []any { return rels[i] }})
+	}
+	if cs := sortedKeys(f.b.contracts); len(cs) > 0 {
+		out = append(out, projections.Table{Name: "contracts", Columns: contractColumns, Rows: len(cs),
+			Values: func(i int) []any { return f.b.contracts[cs[i]].values() }})
+	}
+	return out
 }

@@ -84,6 +84,7 @@ func (e *env) dump() []string {
 	for _, q := range []string{
 		`SELECT row_to_json(c)::text FROM proj_customers.customers c ORDER BY account_id`,
 		`SELECT row_to_json(r)::text FROM proj_customers.relationships r ORDER BY account_id, party_id, relationship`,
+		`SELECT row_to_json(c)::text FROM proj_customers.contracts c ORDER BY contract_number`,
 	} {
 		rows, err := e.Pool.Query(e.Ctx, q)
 		if err != nil {

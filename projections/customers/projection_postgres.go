@@ -3,16 +3,16 @@ package customers
 import (
 	"context"
 	"fmt"
+	"sort"
 	"strconv"
 	"strings"
-	"time"
 
 	"github.com/jackc/pgx/v5"
 
 	"github.com/channeldesk/channeldesk/domain"
 	"github.com/channeldesk/channeldesk/domain/account"
 	"github.com/channeldesk/channeldesk/domain/catalog"
-	"github.com/channeldesk/channeldesk/domain/names"
+	"github.com/channeldesk/channeldesk/domain/contract"
 	"github.com/channeldesk/channeldesk/eventstore"
 )
 
@@ -66,9 +66,16 @@ CREATE TABLE IF NOT EXISTS %[1]s.relationships (
     party_kind     text        NOT NULL,
     relationship   text COLLATE "C" NOT NULL,
     since_position bigint      NOT NULL,
+    sources        text[]      NOT NULL DEFAULT '{}',
     PRIMARY KEY (account_id, party_id, relationship)
 );
+ALTER TABLE %[1]s.relationships ADD COLUMN IF NOT EXISTS sources text[] NOT NULL DEFAULT '{}';
 CREATE INDEX IF NOT EXISTS relationships_party_idx ON %[1]s.relationships (party_id, account_id, relationship);
+CREATE TABLE IF NOT EXISTS %[1]s.contracts (
+    contract_number text COLLATE "C" PRIMARY KEY,
+    account_id      text COLLATE "C" NOT NULL,
+    managers        text[]      NOT NULL DEFAULT '{}'
+);
 `
 
 // Setup implements projections.Projection.
@@ -79,45 +86,19 @@ func (*Projection) Setup(ctx context.Context, tx pgx.Tx, schema string) error {
 	return nil
 }
 
-// row is a customer row being written.
-type row struct {
-	accountID, name, nameFold                   string
-	formerNames, formerFolds                    []string
-	domain, country, state, city, region, vatNo string
-	registeredAt, updatedAt                     time.Time
-	position                                    int64
-}
-
-// renamed is a rename of an account written before this batch.
-type renamed struct {
-	accountID, oldName, oldFold string
-	seq                         int32
-}
-
-// final is where an account renamed in this batch ends up.
-type final struct {
-	name, fold string
-	updatedAt  time.Time
-	position   int64
-}
-
-// copyThreshold is the batch size from which new rows are written with
-// COPY rather than one multi-row INSERT.
-const copyThreshold = 32
-
-// Apply implements projections.Projection: account.registered inserts a
-// row, account.renamed replaces the name and appends the old one to the
-// former names. A registration of an account already present (never
-// expected: IDs are not reused) is ignored, the first one stands. An event
-// of a type it uses at a schema version the catalog does not know fails
-// the batch: skipping it would silently lose data.
+// Apply implements projections.Projection. It loads the rows, the
+// relationships and the agreements the batch touches, applies the events
+// to them in memory (builder.add, the same code a rebuild folds with), and
+// writes back what changed. An event of a type it uses at a schema
+// version the catalog does not know fails the batch: skipping it would
+// silently lose data.
 func (p *Projection) Apply(ctx context.Context, tx pgx.Tx, schema string, events []eventstore.Event) error {
 	type decoded struct {
 		e  *eventstore.Event
 		ev domain.Event
 	}
 	var evs []decoded
-	var registering []string
+	accounts, numbers := map[string]bool{}, map[string]bool{}
 	for i := range events {
 		e := &events[i]
 		ev, err := p.decode(e)
@@ -127,34 +108,45 @@ func (p *Projection) Apply(ctx context.Context, tx pgx.Tx, schema string, events
 		if ev == nil {
 			continue
 		}
-		if r, ok := ev.(account.AccountRegistered); ok {
-			registering = append(registering, r.AccountID)
-		}
 		evs = append(evs, decoded{e, ev})
+		switch ev := ev.(type) {
+		case contract.Registered:
+			numbers[ev.ContractNumber] = true
+			accounts[ev.AccountID] = true
+		case contract.OwnerChanged:
+			numbers[contractNumber(e)] = true
+			accounts[ev.FromAccountID], accounts[ev.ToAccountID] = true, true
+		case contract.ManageRightsGranted, contract.ManageRightsRevoked:
+			numbers[contractNumber(e)] = true
+		default: // an account event, on the account's own stream
+			accounts[strings.TrimPrefix(e.StreamID, "account-")] = true
+		}
 	}
 	if len(evs) == 0 {
 		return nil
 	}
-	known, err := existing(ctx, tx, schema, registering)
-	if err != nil {
+	b := newBuilder(true)
+	if err := load(ctx, tx, schema, b, keys(accounts), keys(numbers)); err != nil {
 		return err
 	}
-	b := newBuilder(known)
 	for _, d := range evs {
 		b.add(d.e, d.ev)
 	}
-	if err := insert(ctx, tx, schema, b.news); err != nil {
-		return err
+	return write(ctx, tx, schema, b)
+}
+
+func keys(m map[string]bool) []string {
+	out := make([]string, 0, len(m))
+	for k := range m {
+		out = append(out, k)
 	}
-	return rename(ctx, tx, schema, b.renames, b.finals)
+	return out
 }
 
 // decode returns the event e carries if the projection uses its type, nil
 // if not.
 func (p *Projection) decode(e *eventstore.Event) (domain.Event, error) {
-	switch e.Type {
-	case account.AccountRegistered{}.EventType(), account.CompanyRenamed{}.EventType():
-	default:
+	if !uses[e.Type] {
 		return nil, nil
 	}
 	if ev, ok := decodeFast(e.Type, e.SchemaVersion, e.Data); ok {
@@ -167,177 +159,220 @@ func (p *Projection) decode(e *eventstore.Event) (domain.Event, error) {
 	return ev, nil
 }
 
-// builder turns events into customer rows in memory: Apply uses one per
-// batch, a rebuild one for the whole history (see NewFold).
-type builder struct {
-	// known holds the accounts with a row written before the events added
-	// here; nil when there is none, as in a rebuild from position 0.
-	known map[string]bool
-	// news are the rows registered here, in event order, and byID the same
-	// by account.
-	news []*row
-	byID map[string]*row
-	// renames and finals are the renames of rows written before.
-	renames []renamed
-	finals  map[string]final
-}
-
-func newBuilder(known map[string]bool) *builder {
-	return &builder{known: known, byID: map[string]*row{}, finals: map[string]final{}}
-}
-
-// add applies one event decoded by Projection.decode.
-func (b *builder) add(e *eventstore.Event, ev domain.Event) {
-	switch ev := ev.(type) {
-	case account.AccountRegistered:
-		if b.known[ev.AccountID] || b.byID[ev.AccountID] != nil {
-			return
-		}
-		r := &row{
-			accountID: ev.AccountID, name: ev.Name, nameFold: names.FoldCompany(ev.Name),
-			formerNames: []string{}, formerFolds: []string{},
-			domain: ev.PrimaryDomain, country: ev.Address.Country, state: ev.Address.State,
-			city: ev.Address.City, region: ev.Region, vatNo: ev.VATNumber,
-			registeredAt: e.RecordedAt, updatedAt: e.RecordedAt, position: int64(e.Position),
-		}
-		b.news = append(b.news, r)
-		b.byID[ev.AccountID] = r
-	case account.CompanyRenamed:
-		fold := names.FoldCompany(ev.NewName)
-		if r := b.byID[ev.AccountID]; r != nil {
-			oldFold := r.nameFold // the old name is the current one, as a rule
-			if ev.OldName != r.name {
-				oldFold = names.FoldCompany(ev.OldName)
-			}
-			r.formerNames = append(r.formerNames, ev.OldName)
-			r.formerFolds = append(r.formerFolds, oldFold)
-			r.name, r.nameFold = ev.NewName, fold
-			r.updatedAt, r.position = e.RecordedAt, int64(e.Position)
-			return
-		}
-		if b.known == nil {
-			return // no row written before: nothing to rename
-		}
-		b.renames = append(b.renames, renamed{accountID: ev.AccountID, oldName: ev.OldName,
-			oldFold: names.FoldCompany(ev.OldName), seq: int32(len(b.renames))})
-		b.finals[ev.AccountID] = final{name: ev.NewName, fold: fold, updatedAt: e.RecordedAt, position: int64(e.Position)}
+// uses are the event types the projection applies.
+var uses = func() map[string]bool {
+	m := map[string]bool{}
+	for _, ev := range []domain.Event{
+		account.AccountRegistered{}, account.CompanyRenamed{}, account.AddressChanged{}, account.VATNumberSet{},
+		account.AccountTagged{}, account.AccountUntagged{}, account.OrderAttached{}, account.ViewRightsGranted{},
+		account.ViewRightsRevoked{}, account.RenewalPartnerDesignated{}, account.RenewalPartnerRemoved{},
+		account.SolutionAdvisorAssigned{}, account.AccountMerged{}, account.MergeReceived{},
+		contract.Registered{}, contract.ManageRightsGranted{}, contract.ManageRightsRevoked{}, contract.OwnerChanged{},
+	} {
+		m[ev.EventType()] = true
 	}
-}
+	return m
+}()
 
-// existing returns which of ids already have a row.
-func existing(ctx context.Context, tx pgx.Tx, schema string, ids []string) (map[string]bool, error) {
-	known := map[string]bool{}
-	if len(ids) == 0 {
-		return known, nil
-	}
-	// An unnamed statement is planned with the array at hand, so that the
-	// lookup hashes it; a cached generic plan compares every row with every
-	// ID.
-	rows, err := tx.Query(ctx, `SELECT account_id FROM `+table(schema, "customers")+` WHERE account_id = ANY($1::text[])`,
-		pgx.QueryExecModeExec, ids)
-	if err != nil {
-		return nil, fmt.Errorf("look up accounts: %w", err)
-	}
-	found, err := pgx.CollectRows(rows, pgx.RowTo[string])
-	if err != nil {
-		return nil, fmt.Errorf("look up accounts: %w", err)
-	}
-	for _, id := range found {
-		known[id] = true
-	}
-	return known, nil
-}
-
-var insertColumns = []string{"account_id", "name", "name_fold", "former_names", "former_folds",
-	"primary_domain", "country", "state", "city", "region", "vat_number", "registered_at",
-	"updated_at", "position"}
-
-func (r *row) values() []any {
-	return []any{r.accountID, r.name, r.nameFold, r.formerNames, r.formerFolds, r.domain,
-		r.country, r.state, r.city, r.region, r.vatNo, r.registeredAt, r.updatedAt, r.position}
-}
-
-// insert writes new rows: COPY for many, one multi-row INSERT for a few.
-func insert(ctx context.Context, tx pgx.Tx, schema string, news []*row) error {
-	if len(news) == 0 {
-		return nil
-	}
-	if len(news) >= copyThreshold {
-		_, err := tx.CopyFrom(ctx, pgx.Identifier{schema, "customers"}, insertColumns,
-			pgx.CopyFromSlice(len(news), func(i int) ([]any, error) { return news[i].values(), nil }))
+// load reads the rows and relationships of accounts and the agreements
+// numbers into b, and then the rows and relationships of the accounts
+// those agreements belong to.
+func load(ctx context.Context, tx pgx.Tx, schema string, b *builder, accounts, numbers []string) error {
+	if len(numbers) > 0 {
+		// An unnamed statement is planned with the array at hand, so that
+		// the lookup hashes it; a cached generic plan compares every row
+		// with every ID.
+		rows, err := tx.Query(ctx, `SELECT contract_number, account_id, managers FROM `+table(schema, "contracts")+
+			` WHERE contract_number = ANY($1::text[])`, pgx.QueryExecModeExec, numbers)
 		if err != nil {
-			return fmt.Errorf("copy %d customers: %w", len(news), err)
+			return fmt.Errorf("load agreements: %w", err)
 		}
+		var a agreement
+		_, err = pgx.ForEachRow(rows, []any{&a.number, &a.accountID, &a.managers}, func() error {
+			c := a
+			b.contracts[c.number] = &c
+			accounts = append(accounts, c.accountID)
+			return nil
+		})
+		if err != nil {
+			return fmt.Errorf("load agreements: %w", err)
+		}
+	}
+	if len(accounts) == 0 {
 		return nil
 	}
-	var b strings.Builder
-	b.WriteString(`INSERT INTO ` + table(schema, "customers") + ` (` + strings.Join(insertColumns, ", ") + `) VALUES `)
-	args := make([]any, 0, len(news)*len(insertColumns))
-	for i, r := range news {
-		if i > 0 {
-			b.WriteString(", ")
-		}
-		b.WriteByte('(')
-		for j := range insertColumns {
-			if j > 0 {
-				b.WriteString(", ")
-			}
-			b.WriteByte('$')
-			b.WriteString(strconv.Itoa(len(args) + j + 1))
-		}
-		b.WriteByte(')')
-		args = append(args, r.values()...)
+	rows, err := tx.Query(ctx, `SELECT `+strings.Join(rowColumns, ", ")+` FROM `+table(schema, "customers")+
+		` WHERE account_id = ANY($1::text[])`, pgx.QueryExecModeExec, accounts)
+	if err != nil {
+		return fmt.Errorf("load customers: %w", err)
 	}
-	if _, err := tx.Exec(ctx, b.String(), args...); err != nil {
-		return fmt.Errorf("insert %d customers: %w", len(news), err)
+	var r row
+	_, err = pgx.ForEachRow(rows, r.scanTargets(), func() error {
+		c := r
+		b.rows[c.accountID] = &c
+		return nil
+	})
+	if err != nil {
+		return fmt.Errorf("load customers: %w", err)
+	}
+	rows, err = tx.Query(ctx, `SELECT account_id, party_id, relationship, since_position, sources FROM `+table(schema, "relationships")+
+		` WHERE account_id = ANY($1::text[])`, pgx.QueryExecModeExec, accounts)
+	if err != nil {
+		return fmt.Errorf("load relationships: %w", err)
+	}
+	var accountID string
+	var rl rel
+	_, err = pgx.ForEachRow(rows, []any{&accountID, &rl.partyID, &rl.relationship, &rl.since, &rl.sources}, func() error {
+		c := rl
+		if len(c.sources) == 0 {
+			c.sources = nil
+		}
+		if b.rels[accountID] == nil {
+			b.rels[accountID] = map[string]*rel{}
+		}
+		b.rels[accountID][relKey(c.partyID, c.relationship)] = &c
+		return nil
+	})
+	if err != nil {
+		return fmt.Errorf("load relationships: %w", err)
 	}
 	return nil
 }
 
-// renameSQL applies every rename of the batch to rows written before it in
-// one statement: the old names appended in event order, the last new name
-// kept.
-const renameSQL = `
-WITH r AS (
-    SELECT * FROM unnest($1::text[], $2::int[], $3::text[], $4::text[])
-        AS r(account_id, seq, old_name, old_fold)
-), olds AS (
-    SELECT account_id, array_agg(old_name ORDER BY seq) AS names,
-        array_agg(old_fold ORDER BY seq) AS folds
-    FROM r GROUP BY account_id
-), f AS (
-    SELECT * FROM unnest($5::text[], $6::text[], $7::text[], $8::timestamptz[], $9::bigint[])
-        AS f(account_id, name, name_fold, updated_at, position)
-)
-UPDATE %s c
-SET name = f.name, name_fold = f.name_fold,
-    former_names = c.former_names || olds.names, former_folds = c.former_folds || olds.folds,
-    updated_at = f.updated_at, position = f.position
-FROM olds JOIN f USING (account_id)
-WHERE c.account_id = olds.account_id`
+// rowColumns are the columns of a customer row, in the order of
+// row.values and row.scanTargets.
+var rowColumns = []string{"account_id", "name", "name_fold", "former_names", "former_folds",
+	"primary_domain", "country", "state", "city", "region", "vat_number", "tags", "status", "merged_into",
+	"registered_at", "updated_at", "position"}
 
-func rename(ctx context.Context, tx pgx.Tx, schema string, renames []renamed, finals map[string]final) error {
-	if len(renames) == 0 {
+func (r *row) values() []any {
+	return []any{r.accountID, r.name, r.nameFold, r.formerNames, r.formerFolds, r.domain,
+		r.country, r.state, r.city, r.region, r.vatNo, r.tags, r.status, r.mergedInto,
+		r.registeredAt, r.updatedAt, r.position}
+}
+
+func (r *row) scanTargets() []any {
+	return []any{&r.accountID, &r.name, &r.nameFold, &r.formerNames, &r.formerFolds, &r.domain,
+		&r.country, &r.state, &r.city, &r.region, &r.vatNo, &r.tags, &r.status, &r.mergedInto,
+		&r.registeredAt, &r.updatedAt, &r.position}
+}
+
+var relColumns = []string{"account_id", "party_id", "party_kind", "relationship", "since_position", "sources"}
+
+func relValues(accountID string, r *rel) []any {
+	sources := r.sources
+	if sources == nil {
+		sources = []string{}
+	}
+	return []any{accountID, r.partyID, partyPartner, r.relationship, r.since, sources}
+}
+
+var contractColumns = []string{"contract_number", "account_id", "managers"}
+
+func (a *agreement) values() []any { return []any{a.number, a.accountID, a.managers} }
+
+// copyThreshold is the number of rows from which a write goes through
+// COPY into a temporary table rather than one multi-row statement.
+const copyThreshold = 32
+
+// write writes back what the batch changed: customer rows and agreements
+// upserted, the relationships of every account whose relationships
+// changed replaced.
+func write(ctx context.Context, tx pgx.Tx, schema string, b *builder) error {
+	var rows, agreements [][]any
+	for _, id := range sortedKeys(b.dirtyRows) {
+		rows = append(rows, b.rows[id].values())
+	}
+	for _, n := range sortedKeys(b.dirtyContracts) {
+		agreements = append(agreements, b.contracts[n].values())
+	}
+	if err := upsert(ctx, tx, schema, "customers", rowColumns, "account_id", rows); err != nil {
+		return err
+	}
+	if err := upsert(ctx, tx, schema, "contracts", contractColumns, "contract_number", agreements); err != nil {
+		return err
+	}
+	if len(b.dirtyRels) == 0 {
 		return nil
 	}
-	ids := make([]string, len(renames))
-	seqs := make([]int32, len(renames))
-	olds := make([]string, len(renames))
-	oldFolds := make([]string, len(renames))
-	for i, r := range renames {
-		ids[i], seqs[i], olds[i], oldFolds[i] = r.accountID, r.seq, r.oldName, r.oldFold
+	changed := sortedKeys(b.dirtyRels)
+	if _, err := tx.Exec(ctx, `DELETE FROM `+table(schema, "relationships")+` WHERE account_id = ANY($1::text[])`,
+		pgx.QueryExecModeExec, changed); err != nil {
+		return fmt.Errorf("replace relationships: %w", err)
 	}
-	var fIDs, fNames, fFolds []string
-	var fTimes []time.Time
-	var fPos []int64
-	for id, f := range finals {
-		fIDs, fNames, fFolds = append(fIDs, id), append(fNames, f.name), append(fFolds, f.fold)
-		fTimes, fPos = append(fTimes, f.updatedAt), append(fPos, f.position)
+	var rels [][]any
+	for _, id := range changed {
+		for _, k := range sortedKeys(b.rels[id]) {
+			rels = append(rels, relValues(id, b.rels[id][k]))
+		}
 	}
-	_, err := tx.Exec(ctx, fmt.Sprintf(renameSQL, table(schema, "customers")), pgx.QueryExecModeExec,
-		ids, seqs, olds, oldFolds, fIDs, fNames, fFolds, fTimes, fPos)
-	if err != nil {
-		return fmt.Errorf("rename %d customers: %w", len(finals), err)
+	return upsert(ctx, tx, schema, "relationships", relColumns, "", rels)
+}
+
+func sortedKeys[V any](m map[string]V) []string {
+	out := make([]string, 0, len(m))
+	for k := range m {
+		out = append(out, k)
+	}
+	sort.Strings(out)
+	return out
+}
+
+// upsert inserts rows into a table of schema, replacing those with the
+// same key (none when key is ""): many through COPY into a temporary
+// table, a few in one multi-row statement.
+func upsert(ctx context.Context, tx pgx.Tx, schema, name string, columns []string, key string, rows [][]any) error {
+	if len(rows) == 0 {
+		return nil
+	}
+	cols := strings.Join(columns, ", ")
+	onConflict := ""
+	if key != "" {
+		sets := make([]string, 0, len(columns))
+		for _, c := range columns {
+			if c != key {
+				sets = append(sets, c+" = EXCLUDED."+c)
+			}
+		}
+		onConflict = ` ON CONFLICT (` + key + `) DO UPDATE SET ` + strings.Join(sets, ", ")
+	}
+	if len(rows) >= copyThreshold {
+		tmp := "customers_upsert_" + name
+		if _, err := tx.Exec(ctx, `CREATE TEMP TABLE IF NOT EXISTS `+tmp+` (LIKE `+table(schema, name)+`) ON COMMIT DROP`); err != nil {
+			return fmt.Errorf("write %s: %w", name, err)
+		}
+		if _, err := tx.Exec(ctx, `TRUNCATE `+tmp); err != nil {
+			return fmt.Errorf("write %s: %w", name, err)
+		}
+		if _, err := tx.CopyFrom(ctx, pgx.Identifier{tmp}, columns, pgx.CopyFromRows(rows)); err != nil {
+			return fmt.Errorf("write %d %s: %w", len(rows), name, err)
+		}
+		if _, err := tx.Exec(ctx, `INSERT INTO `+table(schema, name)+` (`+cols+`) SELECT `+cols+` FROM `+tmp+onConflict); err != nil {
+			return fmt.Errorf("write %d %s: %w", len(rows), name, err)
+		}
+		return nil
+	}
+	var sb strings.Builder
+	sb.WriteString(`INSERT INTO ` + table(schema, name) + ` (` + cols + `) VALUES `)
+	args := make([]any, 0, len(rows)*len(columns))
+	for i, r := range rows {
+		if i > 0 {
+			sb.WriteString(", ")
+		}
+		sb.WriteByte('(')
+		for j := range columns {
+			if j > 0 {
+				sb.WriteString(", ")
+			}
+			sb.WriteByte('$')
+			sb.WriteString(strconv.Itoa(len(args) + j + 1))
+		}
+		sb.WriteByte(')')
+		args = append(args, r...)
+	}
+	sb.WriteString(onConflict)
+	if _, err := tx.Exec(ctx, sb.String(), args...); err != nil {
+		return fmt.Errorf("write %d %s: %w", len(rows), name, err)
 	}
 	return nil
 }

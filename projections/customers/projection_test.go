@@ -151,7 +151,7 @@ func TestDuplicateRegistrationIsIgnored(t *testing.T) {
 		Events: []eventstore.NewEvent{projtest.NewEvent(registered("700001HQ", "Second"))}})
 	e.register(registered("700002HQ", "Other"))
 	e.build()
-	c, err := customers.Get(e.Ctx, e.Pool, staff, "700001HQ")
+	c, _, err := customers.Get(e.Ctx, e.Pool, staff, "700001HQ")
 	if err != nil || c.Name != "First" {
 		t.Fatalf("%+v %v", c, err)
 	}
@@ -269,7 +269,7 @@ func TestFoldedRebuildMatchesEventByEvent(t *testing.T) {
 	}
 
 	for id, want := range map[string]string{"800001HQ": "Plain AG", "800002HQ": "Ünïcödé S.à r.l.", "800003HQ": "Shouting Ltd"} {
-		c, err := customers.Get(e.Ctx, e.Pool, staff, id)
+		c, _, err := customers.Get(e.Ctx, e.Pool, staff, id)
 		if err != nil || c.Name != want {
 			t.Fatalf("%s: %+v %v, want name %q", id, c, err, want)
 		}

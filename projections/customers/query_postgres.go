@@ -263,19 +263,47 @@ func List(ctx context.Context, q Querier, viewer domain.Principal, f Filter) ([]
 	return out, next.encode(), nil
 }
 
-// Get returns the account accountID as viewer may see it: ErrNotFound when
-// it does not exist or is not visible. A merged account is returned with
-// Status "merged" and MergedInto set. A partner with several relationships
-// with the account gets the first of them (in byte order).
-func Get(ctx context.Context, q Querier, viewer domain.Principal, accountID string) (Customer, error) {
+// MaxMergeHops bounds how far Get follows a chain of merged accounts.
+const MaxMergeHops = 16
+
+// Get returns the account that answers for accountID as viewer may see it,
+// and the merged accounts on the way: an ID that was merged leads to the
+// account it was merged into (and on, along a chain), which is the one
+// returned and the one whose visibility counts; a customer contact of a
+// merged account sees the account its own was merged into. ErrNotFound
+// when the account does not exist or is not visible, deliberately
+// indistinguishable. A partner with several relationships with the
+// account gets the first of them (in byte order).
+func Get(ctx context.Context, q Querier, viewer domain.Principal, accountID string) (Customer, []string, error) {
+	sc := scopeOf(viewer)
+	if sc == seeNothing {
+		return Customer{}, nil, ErrNotFound
+	}
+	var from []string
+	id := accountID
+	for hop := 0; ; hop++ {
+		var status, into string
+		err := q.QueryRow(ctx, `SELECT status, merged_into FROM `+Schema+`.customers WHERE account_id = $1`, id).Scan(&status, &into)
+		if errors.Is(err, pgx.ErrNoRows) {
+			return Customer{}, nil, ErrNotFound
+		}
+		if err != nil {
+			return Customer{}, nil, fmt.Errorf("get account %s: %w", id, err)
+		}
+		if status != statusMerged || into == "" || hop == MaxMergeHops {
+			break
+		}
+		from = append(from, id)
+		id = into
+	}
 	var sql string
-	args := []any{accountID}
-	switch scopeOf(viewer) {
+	args := []any{id}
+	switch sc {
 	case seeAll:
 		sql = `SELECT ` + columns + `, '' FROM ` + Schema + `.customers c WHERE c.account_id = $1`
 	case seeOwn:
-		if accountID != viewer.AccountID {
-			return Customer{}, ErrNotFound
+		if id != viewer.AccountID && !slices.Contains(from, viewer.AccountID) {
+			return Customer{}, nil, ErrNotFound
 		}
 		sql = `SELECT ` + columns + `, '' FROM ` + Schema + `.customers c WHERE c.account_id = $1`
 	case seeRelated:
@@ -283,21 +311,19 @@ func Get(ctx context.Context, q Querier, viewer domain.Principal, accountID stri
 			JOIN ` + Schema + `.relationships r ON r.account_id = c.account_id
 			WHERE c.account_id = $1 AND r.party_id = $2 ORDER BY r.relationship LIMIT 1`
 		args = append(args, viewer.PartnerID)
-	default:
-		return Customer{}, ErrNotFound
 	}
 	rows, err := q.Query(ctx, sql, args...)
 	if err != nil {
-		return Customer{}, fmt.Errorf("get account %s: %w", accountID, err)
+		return Customer{}, nil, fmt.Errorf("get account %s: %w", id, err)
 	}
 	r, err := pgx.CollectExactlyOneRow(rows, scanCustomer)
 	if errors.Is(err, pgx.ErrNoRows) {
-		return Customer{}, ErrNotFound
+		return Customer{}, nil, ErrNotFound
 	}
 	if err != nil {
-		return Customer{}, fmt.Errorf("get account %s: %w", accountID, err)
+		return Customer{}, nil, fmt.Errorf("get account %s: %w", id, err)
 	}
-	return r.Customer, nil
+	return r.Customer, from, nil
 }
 
 // listed is a Customer with its sort key.

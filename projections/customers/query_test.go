@@ -107,7 +107,7 @@ func TestFormerNamesAreSearchable(t *testing.T) {
 		// ordered by the current folded name: "fabrikam foods" < "northwind traders"
 		t.Fatalf("fabrikam: %v", got)
 	}
-	c, err := customers.Get(e.Ctx, e.Pool, staff, "200002HQ")
+	c, _, err := customers.Get(e.Ctx, e.Pool, staff, "200002HQ")
 	if err != nil || c.Renamed || len(c.FormerNames) != 0 {
 		t.Fatalf("unrenamed company: %+v %v", c, err)
 	}
@@ -294,7 +294,7 @@ func TestVisibility(t *testing.T) {
 		{"P3", "500001HQ", false, ""},
 	}
 	for _, g := range gets {
-		c, err := customers.Get(e.Ctx, e.Pool, viewerFor(g.who), g.id)
+		c, _, err := customers.Get(e.Ctx, e.Pool, viewerFor(g.who), g.id)
 		if !g.ok {
 			if !errors.Is(err, customers.ErrNotFound) {
 				t.Errorf("%s gets %s: got %+v %v, want ErrNotFound", g.who, g.id, c, err)
@@ -305,10 +305,11 @@ func TestVisibility(t *testing.T) {
 			t.Errorf("%s gets %s: %+v %v", g.who, g.id, c, err)
 		}
 	}
-	// A merged account is not listed but Get answers with where it went.
-	m, err := customers.Get(e.Ctx, e.Pool, staff, "500004HQ")
-	if err != nil || m.Status != "merged" || m.MergedInto != "500001HQ" {
-		t.Fatalf("merged: %+v %v", m, err)
+	// A merged account is not listed; Get leads from its ID to the account
+	// it was merged into, and says which merged IDs it came through.
+	m, from, err := customers.Get(e.Ctx, e.Pool, staff, "500004HQ")
+	if err != nil || m.AccountID != "500001HQ" || m.Status != "active" || !slices.Equal(from, []string{"500004HQ"}) {
+		t.Fatalf("merged: %+v %v %v", m, from, err)
 	}
 }
 
