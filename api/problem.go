@@ -16,7 +16,7 @@ import (
 	"github.com/channeldesk/channeldesk/internal/auth"
 	"github.com/channeldesk/channeldesk/internal/command"
 	"github.com/channeldesk/channeldesk/projections"
-	"github.com/channeldesk/channeldesk/projections/customers"
+	"github.com/channeldesk/channeldesk/projections/readmodel"
 )
 
 // Problem is an RFC 9457 problem detail with channeldesk's stable code.
@@ -98,16 +98,19 @@ func problemFor(err error) Problem {
 		return Problem{Status: http.StatusUnprocessableEntity, Code: "rule_violation", Title: "Business rule violated", Detail: ru.Detail + " (rule " + ru.Rule + ")"}
 	case errors.As(err, &fe):
 		return Problem{Status: http.StatusForbidden, Code: "forbidden", Title: "Forbidden", Detail: fe.Reason}
-	case errors.Is(err, domain.ErrNotFound), errors.Is(err, customers.ErrNotFound):
+	case errors.Is(err, domain.ErrNotFound), errors.Is(err, readmodel.ErrNotFound):
 		return Problem{Status: http.StatusNotFound, Code: "not_found", Title: "Not found", Detail: "no such resource"}
 	case errors.Is(err, domain.ErrDuplicate):
 		return Problem{Status: http.StatusConflict, Code: "duplicate", Title: "Duplicate", Detail: "it already exists"}
 	case errors.Is(err, eventstore.ErrConflict):
 		return Problem{Status: http.StatusConflict, Code: "conflict", Title: "Concurrent change",
 			Detail: "the resource was changed by someone else at the same time; retry the request"}
-	case errors.Is(err, customers.ErrBadCursor):
+	case errors.Is(err, readmodel.ErrBadCursor):
 		return Problem{Status: http.StatusBadRequest, Code: "invalid_request", Title: "Invalid request", Detail: "the cursor is not one this server issued",
 			Errors: []domain.FieldProblem{{Field: "cursor", Message: "malformed or forged cursor"}}}
+	case errors.Is(err, readmodel.ErrBadLimit):
+		return Problem{Status: http.StatusBadRequest, Code: "invalid_request", Title: "Invalid request", Detail: "limit must be from 1 to 500",
+			Errors: []domain.FieldProblem{{Field: "limit", Message: "must be from 1 to 500"}}}
 	case errors.Is(err, errUnauthenticated), errors.Is(err, auth.ErrUnauthenticated):
 		return Problem{Status: http.StatusUnauthorized, Code: "unauthenticated", Title: "Unauthenticated", Detail: errUnauthenticated.Error()}
 	case errors.As(err, &se), errors.Is(err, projections.ErrStale):

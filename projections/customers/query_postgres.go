@@ -1,13 +1,9 @@
 package customers
 
 import (
-	"bytes"
 	"context"
-	"encoding/base64"
-	"encoding/json"
 	"errors"
 	"fmt"
-	"io"
 	"slices"
 	"strconv"
 	"strings"
@@ -16,6 +12,7 @@ import (
 
 	"github.com/channeldesk/channeldesk/domain"
 	"github.com/channeldesk/channeldesk/domain/names"
+	"github.com/channeldesk/channeldesk/projections/readmodel"
 )
 
 // Schema is the PostgreSQL schema queries read (projections.Schema(Name)).
@@ -23,20 +20,23 @@ const Schema = "proj_" + Name
 
 // Paging limits of List.
 const (
-	DefaultLimit = 50
-	MaxLimit     = 500
+	DefaultLimit = readmodel.DefaultLimit
+	MaxLimit     = readmodel.MaxLimit
 )
 
-// ErrNotFound is returned by Get when the account does not exist or the
-// viewer may not see it; the two are deliberately indistinguishable.
-var ErrNotFound = errors.New("customers: account not found")
-
-// ErrBadCursor is returned by List for a cursor it did not issue or that
-// does not fit the viewer.
-var ErrBadCursor = errors.New("customers: malformed cursor")
-
-// ErrBadLimit is returned by List for a limit below 1 or above MaxLimit.
-var ErrBadLimit = errors.New("customers: limit must be between 1 and 500")
+// The errors of the read side (readmodel's), under this package's names.
+var (
+	// ErrNotFound is returned by Get when the account does not exist or
+	// the viewer may not see it; the two are deliberately
+	// indistinguishable.
+	ErrNotFound = readmodel.ErrNotFound
+	// ErrBadCursor is returned by List for a cursor it did not issue or
+	// that does not fit the viewer.
+	ErrBadCursor = readmodel.ErrBadCursor
+	// ErrBadLimit is returned by List for a limit below 1 or above
+	// MaxLimit.
+	ErrBadLimit = readmodel.ErrBadLimit
+)
 
 // Filter selects and pages customers. Empty fields do not filter.
 type Filter struct {
@@ -80,32 +80,7 @@ type Customer struct {
 }
 
 // Querier runs queries: a *pgxpool.Pool, a *pgx.Conn or a pgx.Tx.
-type Querier interface {
-	Query(ctx context.Context, sql string, args ...any) (pgx.Rows, error)
-	QueryRow(ctx context.Context, sql string, args ...any) pgx.Row
-}
-
-// scope is what a principal may see.
-type scope int
-
-const (
-	seeNothing scope = iota
-	seeAll
-	seeOwn
-	seeRelated
-)
-
-func scopeOf(v domain.Principal) scope {
-	switch {
-	case v.Kind == domain.KindStaff && len(v.Roles) > 0:
-		return seeAll
-	case v.Kind == domain.KindCustomer && v.AccountID != "":
-		return seeOwn
-	case v.Kind == domain.KindPartner && v.PartnerID != "":
-		return seeRelated
-	}
-	return seeNothing
-}
+type Querier = readmodel.Querier
 
 // cursor is the sort key of the last row of a page.
 type cursor struct {
@@ -114,32 +89,14 @@ type cursor struct {
 	Relationship string `json:"r,omitempty"`
 }
 
-func (c cursor) encode() string {
-	b, _ := json.Marshal(c)
-	return base64.RawURLEncoding.EncodeToString(b)
-}
+func (c cursor) encode() string { return readmodel.EncodeCursor(c) }
 
-// maxCursorLen bounds what List decodes; real cursors are far shorter.
-const maxCursorLen = 2048
-
-func decodeCursor(s string, sc scope) (cursor, error) {
+func decodeCursor(s string, sc readmodel.Scope) (cursor, error) {
 	var c cursor
-	if len(s) > maxCursorLen {
-		return c, ErrBadCursor
-	}
-	raw, err := base64.RawURLEncoding.Strict().DecodeString(s)
-	if err != nil {
-		return c, ErrBadCursor
-	}
-	dec := json.NewDecoder(bytes.NewReader(raw))
-	dec.DisallowUnknownFields()
-	if err := dec.Decode(&c); err != nil || c.AccountID == "" {
+	if err := readmodel.DecodeCursor(s, &c); err != nil || c.AccountID == "" {
 		return cursor{}, ErrBadCursor
 	}
-	if _, err := dec.Token(); err != io.EOF {
-		return cursor{}, ErrBadCursor // trailing data
-	}
-	if (sc == seeRelated) != (c.Relationship != "") {
+	if (sc == readmodel.SeeRelated) != (c.Relationship != "") {
 		return cursor{}, ErrBadCursor
 	}
 	return c, nil
@@ -160,14 +117,11 @@ const columns = `c.account_id, c.name, c.name_fold, c.former_names, c.primary_do
 // listed (Get still finds them). It returns ErrBadLimit or ErrBadCursor for
 // a bad page request.
 func List(ctx context.Context, q Querier, viewer domain.Principal, f Filter) ([]Customer, string, error) {
-	limit := f.Limit
-	if limit == 0 {
-		limit = DefaultLimit
+	limit, err := readmodel.PageSize(f.Limit)
+	if err != nil {
+		return nil, "", err
 	}
-	if limit < 1 || limit > MaxLimit {
-		return nil, "", ErrBadLimit
-	}
-	sc := scopeOf(viewer)
+	sc := readmodel.ScopeOf(viewer)
 	var after cursor
 	if f.Cursor != "" {
 		var err error
@@ -175,7 +129,7 @@ func List(ctx context.Context, q Querier, viewer domain.Principal, f Filter) ([]
 			return nil, "", err
 		}
 	}
-	if sc == seeNothing {
+	if sc == readmodel.SeeNothing {
 		return []Customer{}, "", nil
 	}
 
@@ -187,7 +141,7 @@ func List(ctx context.Context, q Querier, viewer domain.Principal, f Filter) ([]
 	var from string
 	where := []string{`c.status = 'active'`}
 	order := "name_fold, account_id"
-	if sc == seeRelated {
+	if sc == readmodel.SeeRelated {
 		from = `SELECT ` + columns + `, r.relationship FROM ` + Schema + `.customers c
 			JOIN ` + Schema + `.relationships r ON r.account_id = c.account_id`
 		where = append(where, `r.party_id = `+arg(viewer.PartnerID))
@@ -197,7 +151,7 @@ func List(ctx context.Context, q Querier, viewer domain.Principal, f Filter) ([]
 		order += ", relationship"
 	} else {
 		from = `SELECT ` + columns + `, '' AS relationship FROM ` + Schema + `.customers c`
-		if sc == seeOwn {
+		if sc == readmodel.SeeOwn {
 			where = append(where, `c.account_id = `+arg(viewer.AccountID))
 		}
 		if f.Relationship != "" {
@@ -212,7 +166,7 @@ func List(ctx context.Context, q Querier, viewer domain.Principal, f Filter) ([]
 		where = append(where, `c.tags @> ARRAY[`+arg(f.Tag)+`::text]`)
 	}
 	if f.Cursor != "" {
-		if sc == seeRelated {
+		if sc == readmodel.SeeRelated {
 			where = append(where, `(c.name_fold, c.account_id, r.relationship) > (`+
 				arg(after.Fold)+`, `+arg(after.AccountID)+`, `+arg(after.Relationship)+`)`)
 		} else {
@@ -275,8 +229,8 @@ const MaxMergeHops = 16
 // indistinguishable. A partner with several relationships with the
 // account gets the first of them (in byte order).
 func Get(ctx context.Context, q Querier, viewer domain.Principal, accountID string) (Customer, []string, error) {
-	sc := scopeOf(viewer)
-	if sc == seeNothing {
+	sc := readmodel.ScopeOf(viewer)
+	if sc == readmodel.SeeNothing {
 		return Customer{}, nil, ErrNotFound
 	}
 	var from []string
@@ -299,14 +253,14 @@ func Get(ctx context.Context, q Querier, viewer domain.Principal, accountID stri
 	var sql string
 	args := []any{id}
 	switch sc {
-	case seeAll:
+	case readmodel.SeeAll:
 		sql = `SELECT ` + columns + `, '' FROM ` + Schema + `.customers c WHERE c.account_id = $1`
-	case seeOwn:
+	case readmodel.SeeOwn:
 		if id != viewer.AccountID && !slices.Contains(from, viewer.AccountID) {
 			return Customer{}, nil, ErrNotFound
 		}
 		sql = `SELECT ` + columns + `, '' FROM ` + Schema + `.customers c WHERE c.account_id = $1`
-	case seeRelated:
+	case readmodel.SeeRelated:
 		sql = `SELECT ` + columns + `, r.relationship FROM ` + Schema + `.customers c
 			JOIN ` + Schema + `.relationships r ON r.account_id = c.account_id
 			WHERE c.account_id = $1 AND r.party_id = $2 ORDER BY r.relationship LIMIT 1`
