@@ -83,6 +83,9 @@ func New(cfg Config) *Server {
 	mux.Handle("GET /v1/projections", s.authed(s.listProjections))
 	s.accountRoutes(mux)
 	s.businessRoutes(mux)
+	s.orderQueries(mux)
+	s.contractQueries(mux)
+	s.licenseQueries(mux)
 	mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
 		s.writeProblem(w, r, &requestError{status: http.StatusNotFound, detail: "no such endpoint: " + r.Method + " " + r.URL.Path})
 	})

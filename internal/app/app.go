@@ -25,7 +25,10 @@ import (
 	"github.com/channeldesk/channeldesk/internal/relay"
 	"github.com/channeldesk/channeldesk/internal/screening"
 	"github.com/channeldesk/channeldesk/projections"
+	"github.com/channeldesk/channeldesk/projections/contracts"
 	"github.com/channeldesk/channeldesk/projections/customers"
+	"github.com/channeldesk/channeldesk/projections/licenses"
+	"github.com/channeldesk/channeldesk/projections/orders"
 )
 
 // Config configures the service. The zero value plus a DataDir runs on
@@ -84,7 +87,7 @@ func (c *Config) defaults() {
 
 // Projections returns every projection the service keeps.
 func Projections() []projections.Projection {
-	return []projections.Projection{customers.New()}
+	return []projections.Projection{customers.New(), orders.New(), contracts.New(), licenses.New()}
 }
 
 // DB is the PostgreSQL side of the service, enough for the command-line
