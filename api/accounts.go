@@ -1,7 +1,9 @@
 package api
 
 import (
+	"encoding/csv"
 	"net/http"
+	"strings"
 
 	"github.com/channeldesk/channeldesk/domain"
 	"github.com/channeldesk/channeldesk/internal/command"
@@ -122,4 +124,70 @@ type projectionView struct {
 	LagEvents  int64   `json:"lag_events"`
 	LagSeconds float64 `json:"lag_seconds"`
 	State      string  `json:"state"`
+}
+
+// exportCustomers: GET /v1/customers/export — the caller's full customer
+// list as CSV (one row per relationship for a partner), whatever search
+// parameters come with it (DOMAIN.md: filters do not apply). The rows are
+// streamed: memory does not grow with the list. A failure once rows were
+// sent aborts the response, so that a client never takes a cut-off file
+// for a whole one.
+func (s *Server) exportCustomers(w http.ResponseWriter, r *http.Request) error {
+	q := r.URL.Query()
+	// The list's search parameters are accepted and ignored.
+	if err := onlyParams(q, "format", "q", "domain", "relationship", "tag", "limit", "cursor", "min_position"); err != nil {
+		return err
+	}
+	if f := q.Get("format"); f != "" && f != "csv" {
+		return badParam("format", "must be csv")
+	}
+	if err := s.waitMinPosition(r, customersModel); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "text/csv; charset=utf-8")
+	w.Header().Set("Content-Disposition", `attachment; filename="customers.csv"`)
+	cw := csv.NewWriter(w)
+	started := false
+	rows := 0
+	err := customers.Export(r.Context(), s.cfg.DB, principal(r.Context()), func(c customers.Customer) error {
+		if !started {
+			started = true
+			if err := cw.Write([]string{"account_id", "company_name", "primary_domain", "relationship", "tags"}); err != nil {
+				return err
+			}
+		}
+		rows++
+		if err := cw.Write([]string{c.AccountID, csvCell(c.Name), csvCell(c.PrimaryDomain), c.Relationship, csvCell(strings.Join(c.Tags, ";"))}); err != nil {
+			return err
+		}
+		if rows%1000 == 0 {
+			cw.Flush()
+			return cw.Error()
+		}
+		return nil
+	})
+	if err != nil {
+		if !started {
+			return err
+		}
+		s.log.Error("customer export aborted", "error", err, "rows", rows)
+		panic(http.ErrAbortHandler)
+	}
+	if !started {
+		if err := cw.Write([]string{"account_id", "company_name", "primary_domain", "relationship", "tags"}); err != nil {
+			return err
+		}
+	}
+	cw.Flush()
+	return cw.Error()
+}
+
+// csvCell keeps a cell from being read as a formula by a spreadsheet
+// (CSV injection): a value starting with =, +, -, @, tab or carriage
+// return gets a leading apostrophe.
+func csvCell(v string) string {
+	if v != "" && strings.ContainsRune("=+-@\t\r", rune(v[0])) {
+		return "'" + v
+	}
+	return v
 }

@@ -80,6 +80,7 @@ func New(cfg Config) *Server {
 	mux.Handle("POST /v1/accounts/{id}/rename", s.command(s.renameCompany))
 	mux.Handle("GET /v1/accounts/{id}", s.authed(s.getAccount))
 	mux.Handle("GET /v1/customers", s.authed(s.listCustomers))
+	mux.Handle("GET /v1/customers/export", s.authed(s.exportCustomers))
 	mux.Handle("GET /v1/projections", s.authed(s.listProjections))
 	s.accountRoutes(mux)
 	s.businessRoutes(mux)

@@ -300,3 +300,48 @@ func scanCustomer(row pgx.CollectableRow) (listed, error) {
 	c.Renamed = len(c.FormerNames) > 0
 	return l, err
 }
+
+// Export calls emit with every customer viewer may see, in list order
+// (folded name, account ID, relationship), whatever filter the viewer's
+// search has: DOMAIN.md's export is always the caller's full list. A
+// partner gets an account once per relationship it has with it. Rows are
+// streamed from the database as emit consumes them, so memory does not
+// grow with the list. Merged accounts are not listed.
+func Export(ctx context.Context, q Querier, viewer domain.Principal, emit func(Customer) error) error {
+	var sql string
+	var args []any
+	switch readmodel.ScopeOf(viewer) {
+	case readmodel.SeeAll:
+		sql = `SELECT ` + columns + `, '' FROM ` + Schema + `.customers c WHERE c.status = 'active'
+			ORDER BY c.name_fold, c.account_id`
+	case readmodel.SeeOwn:
+		sql = `SELECT ` + columns + `, '' FROM ` + Schema + `.customers c WHERE c.status = 'active' AND c.account_id = $1`
+		args = append(args, viewer.AccountID)
+	case readmodel.SeeRelated:
+		sql = `SELECT ` + columns + `, r.relationship FROM ` + Schema + `.customers c
+			JOIN ` + Schema + `.relationships r ON r.account_id = c.account_id
+			WHERE c.status = 'active' AND r.party_id = $1
+			ORDER BY c.name_fold, c.account_id, r.relationship`
+		args = append(args, viewer.PartnerID)
+	default:
+		return nil
+	}
+	rows, err := q.Query(ctx, sql, args...)
+	if err != nil {
+		return fmt.Errorf("export customers: %w", err)
+	}
+	defer rows.Close()
+	for rows.Next() {
+		l, err := scanCustomer(rows)
+		if err != nil {
+			return fmt.Errorf("export customers: %w", err)
+		}
+		if err := emit(l.Customer); err != nil {
+			return err
+		}
+	}
+	if err := rows.Err(); err != nil {
+		return fmt.Errorf("export customers: %w", err)
+	}
+	return nil
+}
