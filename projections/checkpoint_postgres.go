@@ -58,8 +58,25 @@ func ensureLive(ctx context.Context, pool *pgxpool.Pool, p Projection) error {
 			}
 		}
 		exists, err := schemaExists(ctx, tx, Schema(p.Name()))
-		if err != nil || exists {
+		if err != nil {
 			return err
+		}
+		var version int
+		if err := tx.QueryRow(ctx, `SELECT version FROM projection_checkpoints WHERE name = $1`, p.Name()).Scan(&version); err != nil {
+			return fmt.Errorf("read version of %s: %w", p.Name(), err)
+		}
+		want := versionOf(p)
+		if exists && version == want {
+			return nil
+		}
+		if exists {
+			// Set up with another shape: start afresh.
+			if _, err := tx.Exec(ctx, `DROP SCHEMA `+ident(Schema(p.Name()))+` CASCADE`); err != nil {
+				return fmt.Errorf("drop %s of version %d: %w", p.Name(), version, err)
+			}
+		}
+		if _, err := tx.Exec(ctx, `UPDATE projection_checkpoints SET version = $2 WHERE name = $1`, p.Name(), want); err != nil {
+			return fmt.Errorf("record version of %s: %w", p.Name(), err)
 		}
 		if _, err := tx.Exec(ctx, `CREATE SCHEMA `+ident(Schema(p.Name()))); err != nil {
 			return fmt.Errorf("create schema for %s: %w", p.Name(), err)

@@ -32,6 +32,26 @@ type Projection interface {
 	Apply(ctx context.Context, tx pgx.Tx, schema string, events []eventstore.Event) error
 }
 
+// Versioned is implemented by a projection whose tables changed shape
+// since it was first released: Version is the shape its Setup creates
+// (1 for a projection that does not implement it). When the service
+// starts with a version other than the one the live schema was set up
+// with, the live schema is dropped, set up afresh and projected again from
+// the first event, since rows of the old shape cannot be kept: the read
+// model answers from what it has caught up meanwhile (min_position waits
+// for it). Raise it with every change to Setup or to what Apply writes.
+type Versioned interface {
+	Version() int
+}
+
+// versionOf is p's Version, 1 when it is not Versioned.
+func versionOf(p Projection) int {
+	if v, ok := p.(Versioned); ok {
+		return v.Version()
+	}
+	return 1
+}
+
 // Store is what the Runner reads from the event store; *eventstore.Store
 // implements it.
 type Store interface {

@@ -292,8 +292,8 @@ func (r *Runner) swap(ctx context.Context, p Projection, at eventstore.Position)
 			}
 		}
 		_, err = tx.Exec(ctx, `UPDATE projection_checkpoints
-			SET position = $2, state = 'live', rebuilt_at = now(), updated_at = now()
-			WHERE name = $1`, name, max(at, cp))
+			SET position = $2, state = 'live', rebuilt_at = now(), updated_at = now(), version = $3
+			WHERE name = $1`, name, max(at, cp), versionOf(p))
 		if err != nil {
 			return fmt.Errorf("swap: %w", err)
 		}

@@ -32,6 +32,10 @@ func New() *Projection { return &Projection{catalog: catalog.New()} }
 // Name implements projections.Projection.
 func (*Projection) Name() string { return Name }
 
+// Version implements projections.Versioned: 2 added the relationships'
+// sources and the agreements table, and relationships from every event.
+func (*Projection) Version() int { return 2 }
+
 // Sort keys are in the "C" collation (byte order) so that ordering, prefix
 // ranges and cursors agree whatever the database's default collation is; a
 // plain btree on a "C" column serves LIKE-prefix and range search as
