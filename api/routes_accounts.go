@@ -12,7 +12,7 @@ import (
 func (s *Server) accountRoutes(mux *http.ServeMux) {
 	c := s.cfg.Commands
 	route := func(pattern string, h func(http.ResponseWriter, *http.Request) error) {
-		mux.Handle(pattern, s.command(h))
+		mux.Handle(pattern, s.command(pattern, h))
 	}
 
 	route("POST /v1/accounts/{id}/address", commandHandler(http.StatusOK, func(r *http.Request, m command.Meta, in command.ChangeAddressInput) (command.Result, error) {

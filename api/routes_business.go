@@ -15,7 +15,7 @@ import (
 func (s *Server) businessRoutes(mux *http.ServeMux) {
 	c := s.cfg.Commands
 	route := func(pattern string, h func(http.ResponseWriter, *http.Request) error) {
-		mux.Handle(pattern, s.command(h))
+		mux.Handle(pattern, s.command(pattern, h))
 	}
 
 	route("POST /v1/orders", commandHandler(http.StatusCreated, func(r *http.Request, m command.Meta, in command.SubmitOrderInput) (command.Result, error) {

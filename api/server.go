@@ -12,6 +12,7 @@ import (
 	"runtime/debug"
 	"strings"
 	"time"
+	"unicode/utf8"
 
 	"github.com/google/uuid"
 	"github.com/jackc/pgx/v5/pgxpool"
@@ -76,8 +77,8 @@ func New(cfg Config) *Server {
 	// Counts and timings only, no customer data: served without a token,
 	// as /healthz, for the scraper.
 	mux.Handle("GET /metrics", s.metrics.handler())
-	mux.Handle("POST /v1/accounts", s.command(s.registerAccount))
-	mux.Handle("POST /v1/accounts/{id}/rename", s.command(s.renameCompany))
+	mux.Handle("POST /v1/accounts", s.command("POST /v1/accounts", s.registerAccount))
+	mux.Handle("POST /v1/accounts/{id}/rename", s.command("POST /v1/accounts/{id}/rename", s.renameCompany))
 	mux.Handle("GET /v1/accounts/{id}", s.authed(s.getAccount))
 	mux.Handle("GET /v1/customers", s.authed(s.listCustomers))
 	mux.Handle("GET /v1/customers/export", s.authed(s.exportCustomers))
@@ -102,6 +103,7 @@ type ctxKey int
 const (
 	keyCorrelation ctxKey = iota
 	keyPrincipal
+	keyOperation
 )
 
 func correlationID(ctx context.Context) string {
@@ -211,8 +213,14 @@ func (s *Server) authed(h func(http.ResponseWriter, *http.Request) error) http.H
 // command is authed for a handler that runs a command through the command
 // service: the hold is checked from the service's state cache first and
 // again within the command (a hold found there is denied the same way).
-func (s *Server) command(h func(http.ResponseWriter, *http.Request) error) http.Handler {
-	return s.authedFor(h, true)
+//
+// pattern is the route's: it names the operation (api/operations.go) that
+// the command's events and the activity log record.
+func (s *Server) command(pattern string, h func(http.ResponseWriter, *http.Request) error) http.Handler {
+	op := operation(pattern)
+	return s.authedFor(func(w http.ResponseWriter, r *http.Request) error {
+		return h(w, r.WithContext(context.WithValue(r.Context(), keyOperation, op)))
+	}, true)
 }
 
 func (s *Server) authedFor(h func(http.ResponseWriter, *http.Request) error, runsCommand bool) http.Handler {
@@ -248,10 +256,13 @@ func (s *Server) authedFor(h func(http.ResponseWriter, *http.Request) error, run
 
 // meta builds a command's metadata from the request.
 func meta(r *http.Request, body []byte) (command.Meta, error) {
+	op, _ := r.Context().Value(keyOperation).(string)
 	m := command.Meta{
 		Principal:     principal(r.Context()),
 		CorrelationID: correlationID(r.Context()),
 		ClientIP:      clientIP(r),
+		Operation:     op,
+		UserAgent:     userAgent(r),
 	}
 	if key := r.Header.Get("Idempotency-Key"); key != "" {
 		if len(key) > 200 || !printableASCII(key) {
@@ -271,6 +282,25 @@ func printableASCII(s string) bool {
 		}
 	}
 	return true
+}
+
+// maxUserAgent bounds the user agent a command records.
+const maxUserAgent = 256
+
+// userAgent is the request's User-Agent as recorded: cut to maxUserAgent
+// bytes at a character boundary, control characters dropped.
+func userAgent(r *http.Request) string {
+	ua := strings.Map(func(c rune) rune {
+		if c < 0x20 || c == 0x7f {
+			return -1
+		}
+		return c
+	}, strings.ToValidUTF8(r.UserAgent(), ""))
+	for len(ua) > maxUserAgent {
+		_, size := utf8.DecodeLastRuneInString(ua)
+		ua = ua[:len(ua)-size]
+	}
+	return ua
 }
 
 func clientIP(r *http.Request) string {

@@ -30,6 +30,12 @@ type Metadata struct {
 	CausationID   string `json:"causation_id,omitempty"`
 	CommandID     string `json:"command_id,omitempty"`
 	ClientIP      string `json:"client_ip,omitempty"`
+	// Operation is the command that recorded the event (SubmitOrder),
+	// Resource what it addressed ("order/ORD-0000001"), UserAgent the
+	// client's; empty when not recorded by a request.
+	Operation string `json:"operation,omitempty"`
+	Resource  string `json:"resource,omitempty"`
+	UserAgent string `json:"user_agent,omitempty"`
 }
 
 // NewEvent is an event to append: its identity, type and payload. Stream

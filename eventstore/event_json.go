@@ -55,6 +55,9 @@ func (e *Event) AppendJSON(b []byte) ([]byte, error) {
 	b = appendOptional(b, `,"causation_id":`, e.CausationID)
 	b = appendOptional(b, `,"command_id":`, e.CommandID)
 	b = appendOptional(b, `,"client_ip":`, e.ClientIP)
+	b = appendOptional(b, `,"operation":`, e.Operation)
+	b = appendOptional(b, `,"resource":`, e.Resource)
+	b = appendOptional(b, `,"user_agent":`, e.UserAgent)
 	return append(b, '}'), nil
 }
 

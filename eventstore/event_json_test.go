@@ -44,7 +44,7 @@ func TestAppendJSONEqualsMarshal(t *testing.T) {
 		StreamVersion: 3, Position: 9528612487169, Category: "account", Type: "account.renamed",
 		SchemaVersion: 1, Data: json.RawMessage(`{"n": 1}`), OccurredAt: at, RecordedAt: at.Add(time.Millisecond),
 		Metadata: eventstore.Metadata{Actor: "staff:bench", OnBehalfOf: "customer:42", CorrelationID: "corr",
-			CausationID: "cause", CommandID: "cmd", ClientIP: "10.20.30.40"},
+			CausationID: "cause", CommandID: "cmd", ClientIP: "10.20.30.40", Operation: "RenameCompany", Resource: "account/123456HQ", UserAgent: "curl/8.5"},
 	}
 	with := func(f func(e *eventstore.Event)) eventstore.Event {
 		e := base

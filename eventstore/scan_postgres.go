@@ -18,6 +18,7 @@ var eventFormats = pgx.QueryResultFormats{
 	pgx.BinaryFormatCode, pgx.BinaryFormatCode, pgx.BinaryFormatCode, pgx.BinaryFormatCode,
 	pgx.BinaryFormatCode, pgx.BinaryFormatCode, pgx.BinaryFormatCode, pgx.BinaryFormatCode,
 	pgx.BinaryFormatCode, pgx.BinaryFormatCode, pgx.BinaryFormatCode, pgx.BinaryFormatCode,
+	pgx.BinaryFormatCode, pgx.BinaryFormatCode, pgx.BinaryFormatCode,
 }
 
 // collectEvents makes room for smallRead events at first, then for all
@@ -102,13 +103,16 @@ const (
 	colCausationID
 	colCommandID
 	colClientIP
+	colOperation
+	colResource
+	colUserAgent
 	numColumns
 )
 
 // textColumns are the text columns of eventColumns, in the order their
 // bytes are laid out in an event's one string.
 var textColumns = [...]int{colStreamID, colCategory, colType, colActor, colOnBehalfOf,
-	colCorrelationID, colCausationID, colCommandID, colClientIP}
+	colCorrelationID, colCausationID, colCommandID, colClientIP, colOperation, colResource, colUserAgent}
 
 var errBadColumn = errors.New("unexpected binary value")
 
@@ -163,6 +167,9 @@ func decodeEvent(e *Event, v [][]byte) error {
 	e.CausationID = next(colCausationID)
 	e.CommandID = next(colCommandID)
 	e.ClientIP = next(colClientIP)
+	e.Operation = next(colOperation)
+	e.Resource = next(colResource)
+	e.UserAgent = next(colUserAgent)
 	return nil
 }
 

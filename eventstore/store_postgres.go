@@ -87,7 +87,7 @@ func WithCommand(cmd Command) AppendOption {
 
 const eventColumns = `position, event_id, stream_id, stream_version, category, event_type,
 	schema_version, data, occurred_at, recorded_at, actor, on_behalf_of, correlation_id,
-	causation_id, command_id, client_ip`
+	causation_id, command_id, client_ip, operation, resource, user_agent`
 
 // Append appends the events of every stream in streams atomically: either all
 // streams were at their expected versions and every event is recorded, or
@@ -260,10 +260,10 @@ func cutCategory(id string) (string, string, bool) {
 const insertOneSQL = `
 INSERT INTO events (position, event_id, stream_id, stream_version, category, event_type,
 	schema_version, data, occurred_at, actor, on_behalf_of, correlation_id, causation_id,
-	command_id, client_ip)
+	command_id, client_ip, operation, resource, user_agent)
 SELECT (pg_current_xact_id()::text::bigint << 20) | 1, $1::uuid, $2::text, $3::bigint, $4::text,
 	$5::text, $6::int, $7::jsonb, $8::timestamptz, $9::text, $10::text, $11::text, $12::text,
-	$13::text, $14::text
+	$13::text, $14::text, $15::text, $16::text, $17::text
 WHERE CASE WHEN $3::bigint = 1 THEN NOT EXISTS (SELECT FROM events WHERE stream_id = $2::text)
 	ELSE EXISTS (SELECT FROM events WHERE stream_id = $2::text AND stream_version = $3::bigint - 1) END
 RETURNING position, recorded_at`
@@ -294,9 +294,10 @@ WITH input AS (
 )
 INSERT INTO events (position, event_id, stream_id, stream_version, category, event_type,
 	schema_version, data, occurred_at, actor, on_behalf_of, correlation_id, causation_id,
-	command_id, client_ip)
+	command_id, client_ip, operation, resource, user_agent)
 SELECT (pg_current_xact_id()::text::bigint << 20) | ord, event_id, stream_id, stream_version,
-	category, event_type, schema_version, data::jsonb, occurred_at, $11, $12, $13, $14, $15, $16
+	category, event_type, schema_version, data::jsonb, occurred_at, $11, $12, $13, $14, $15, $16,
+	$17, $18, $19
 FROM input
 WHERE NOT EXISTS (SELECT 1 FROM moved)
 ORDER BY stream_id, ord
@@ -311,7 +312,7 @@ func (s *Store) insert(ctx context.Context, q querier, streams []StreamAppend, r
 		// parse.
 		res, err := q.Query(ctx, insertOneSQL, insertedFormats, [16]byte(r.ID), r.StreamID, r.StreamVersion,
 			r.Category, r.Type, r.SchemaVersion, []byte(r.Data), r.OccurredAt, md.Actor, md.OnBehalfOf,
-			md.CorrelationID, md.CausationID, md.CommandID, md.ClientIP)
+			md.CorrelationID, md.CausationID, md.CommandID, md.ClientIP, md.Operation, md.Resource, md.UserAgent)
 		var inserted bool
 		if err == nil {
 			inserted, err = scanInserted(res, &r.Position, &r.RecordedAt)
@@ -343,7 +344,8 @@ func (s *Store) insert(ctx context.Context, q querier, streams []StreamAppend, r
 		expIDs[i], expVers[i] = sa.StreamID, sa.ExpectedVersion
 	}
 	res, err := q.Query(ctx, insertManySQL, ids, sids, vers, cats, types, schemas, datas, times,
-		expIDs, expVers, md.Actor, md.OnBehalfOf, md.CorrelationID, md.CausationID, md.CommandID, md.ClientIP)
+		expIDs, expVers, md.Actor, md.OnBehalfOf, md.CorrelationID, md.CausationID, md.CommandID, md.ClientIP,
+		md.Operation, md.Resource, md.UserAgent)
 	if err != nil {
 		return nil, s.insertError(ctx, q, streams, err)
 	}
@@ -553,7 +555,7 @@ func scanEvent(row pgx.CollectableRow) (Event, error) {
 	var data []byte
 	err := row.Scan(&e.Position, (*[16]byte)(&e.ID), &e.StreamID, &e.StreamVersion, &e.Category, &e.Type,
 		&e.SchemaVersion, &data, &e.OccurredAt, &e.RecordedAt, &e.Actor, &e.OnBehalfOf,
-		&e.CorrelationID, &e.CausationID, &e.CommandID, &e.ClientIP)
+		&e.CorrelationID, &e.CausationID, &e.CommandID, &e.ClientIP, &e.Operation, &e.Resource, &e.UserAgent)
 	e.Data = data
 	e.OccurredAt, e.RecordedAt = e.OccurredAt.UTC(), e.RecordedAt.UTC()
 	return e, err

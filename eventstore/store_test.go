@@ -36,7 +36,8 @@ func ev(typ string) eventstore.NewEvent {
 	}
 }
 
-var md = eventstore.Metadata{Actor: "staff:test", CorrelationID: "corr-1", CausationID: "cause-1", CommandID: "cmd-1", ClientIP: "127.0.0.1", OnBehalfOf: "customer:1"}
+var md = eventstore.Metadata{Actor: "staff:test", CorrelationID: "corr-1", CausationID: "cause-1", CommandID: "cmd-1", ClientIP: "127.0.0.1", OnBehalfOf: "customer:1",
+	Operation: "RenameCompany", Resource: "account/123456HQ", UserAgent: "portal/2.1 (Windows NT 10.0)"}
 
 func count(t *testing.T, pool *pgxpool.Pool) int {
 	t.Helper()
@@ -496,5 +497,20 @@ func TestLoadMany(t *testing.T) {
 	}
 	if none, err := s.LoadMany(ctx, nil); err != nil || len(none) != 0 {
 		t.Fatalf("no streams: %v %v", none, err)
+	}
+}
+
+// TestSingleEventAppendKeepsEnvelope: the one-event append takes its own
+// statement; its metadata round trips as the many-event one's does.
+func TestSingleEventAppendKeepsEnvelope(t *testing.T) {
+	t.Parallel()
+	s, _ := newStore(t, 2)
+	ctx := context.Background()
+	if _, err := s.Append(ctx, []eventstore.StreamAppend{{StreamID: "account-654321HQ", Events: []eventstore.NewEvent{ev("account.registered")}}}, md); err != nil {
+		t.Fatal(err)
+	}
+	got, err := s.Load(ctx, "account-654321HQ")
+	if err != nil || len(got) != 1 || got[0].Metadata != md {
+		t.Fatalf("loaded %+v, %v; want metadata %+v", got, err, md)
 	}
 }

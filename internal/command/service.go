@@ -115,6 +115,10 @@ type Meta struct {
 	// RequestHash identifies the request it was first used with.
 	IdempotencyKey string
 	RequestHash    string
+	// Operation is the command's name (SubmitOrder) and UserAgent the
+	// client's, recorded with its events.
+	Operation string
+	UserAgent string
 }
 
 // ResultEvent is one recorded event in a command's answer.

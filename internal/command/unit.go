@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"slices"
+	"strings"
 
 	"github.com/channeldesk/channeldesk/domain"
 	"github.com/channeldesk/channeldesk/eventstore"
@@ -171,6 +172,18 @@ func (s *Service) replayUnlessHeld(ctx context.Context, m Meta) (*Result, error)
 	return s.replay(ctx, m)
 }
 
+// resource names what a command addressed, as its events record it: the
+// aggregate's category and ID ("order/ORD-0000001"), and the ID within it
+// when the command addressed a part (a contact: "account/100001HQ/C-000001").
+func resource(stream, id string) string {
+	cat := eventstore.Category(stream)
+	key := strings.TrimPrefix(stream, cat+"-")
+	if id == "" || id == key {
+		return cat + "/" + key
+	}
+	return cat + "/" + key + "/" + id
+}
+
 // forgetConflict drops the stream a conflict names from the state cache.
 func (s *Service) forgetConflict(err error) {
 	var c *eventstore.ConflictError
@@ -306,6 +319,7 @@ func (s *Service) appendUnit(ctx context.Context, m Meta, commandID, id, stream 
 	md := eventstore.Metadata{
 		Actor: m.Principal.ID, OnBehalfOf: m.OnBehalfOf, CorrelationID: m.CorrelationID,
 		CausationID: causation, CommandID: commandID, ClientIP: m.ClientIP,
+		Operation: m.Operation, Resource: resource(stream, id), UserAgent: m.UserAgent,
 	}
 	render := func(rec []eventstore.Event) Result {
 		r := Result{ID: id, Stream: stream, Position: rec[len(rec)-1].Position}
