@@ -21,6 +21,7 @@ import (
 	"github.com/channeldesk/channeldesk/eventstore"
 	"github.com/channeldesk/channeldesk/internal/command"
 	"github.com/channeldesk/channeldesk/projections"
+	"github.com/channeldesk/channeldesk/projections/activity"
 )
 
 // Authenticator turns a bearer token into a principal.
@@ -52,6 +53,15 @@ type Config struct {
 	// Waits keeps the 6-hour wait of principals denied by an embargo hold;
 	// without it denials carry no retry_after.
 	Waits EmbargoWaits
+	// Refusals records the commands that were refused or denied in the
+	// activity log (accepted ones are projected from their events);
+	// without it they are not recorded.
+	Refusals RefusalLog
+}
+
+// RefusalLog records commands that left no event (activity.Refusals).
+type RefusalLog interface {
+	Record(ctx context.Context, r activity.Refusal) error
 }
 
 // Server is the HTTP API. It is safe for concurrent use.
@@ -82,6 +92,8 @@ func New(cfg Config) *Server {
 	mux.Handle("GET /v1/accounts/{id}", s.authed(s.getAccount))
 	mux.Handle("GET /v1/customers", s.authed(s.listCustomers))
 	mux.Handle("GET /v1/customers/export", s.authed(s.exportCustomers))
+	mux.Handle("GET /v1/activity", s.authed(s.listActivity))
+	mux.Handle("GET /v1/activity/export", s.authed(s.exportActivity))
 	mux.Handle("GET /v1/projections", s.authed(s.listProjections))
 	s.accountRoutes(mux)
 	s.businessRoutes(mux)
@@ -207,7 +219,7 @@ func (s *Server) methodNotAllowed(mux *http.ServeMux) http.Handler {
 // authed requires a valid bearer token, refuses a principal under an
 // embargo hold (admit) and puts the principal in the request context.
 func (s *Server) authed(h func(http.ResponseWriter, *http.Request) error) http.Handler {
-	return s.authedFor(h, false)
+	return s.authedFor(h, "")
 }
 
 // command is authed for a handler that runs a command through the command
@@ -220,10 +232,15 @@ func (s *Server) command(pattern string, h func(http.ResponseWriter, *http.Reque
 	op := operation(pattern)
 	return s.authedFor(func(w http.ResponseWriter, r *http.Request) error {
 		return h(w, r.WithContext(context.WithValue(r.Context(), keyOperation, op)))
-	}, true)
+	}, op)
 }
 
-func (s *Server) authedFor(h func(http.ResponseWriter, *http.Request) error, runsCommand bool) http.Handler {
+// authed requires a valid bearer token, refuses a principal under an
+// embargo hold and puts the principal in the request context. op is the
+// operation of a command route ("" for a query): its hold check may use the
+// command service's cache, and a refusal or denial is recorded in the
+// activity log.
+func (s *Server) authedFor(h func(http.ResponseWriter, *http.Request) error, op string) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		authz := r.Header.Get("Authorization")
 		token, ok := strings.CutPrefix(authz, "Bearer ")
@@ -238,7 +255,8 @@ func (s *Server) authedFor(h func(http.ResponseWriter, *http.Request) error, run
 			s.writeProblem(w, r, err)
 			return
 		}
-		if err := s.admit(r.Context(), p, runsCommand); err != nil {
+		if err := s.admit(r.Context(), p, op != ""); err != nil {
+			s.refused(r, p, op, err)
 			s.writeProblem(w, r, err)
 			return
 		}
@@ -249,6 +267,9 @@ func (s *Server) authedFor(h func(http.ResponseWriter, *http.Request) error, run
 			err = s.deny(r.Context(), p, held.Hold)
 		}
 		if err != nil {
+			if op != "" {
+				s.refused(r, p, op, err)
+			}
 			s.writeProblem(w, r, err)
 		}
 	})

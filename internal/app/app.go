@@ -25,6 +25,7 @@ import (
 	"github.com/channeldesk/channeldesk/internal/relay"
 	"github.com/channeldesk/channeldesk/internal/screening"
 	"github.com/channeldesk/channeldesk/projections"
+	"github.com/channeldesk/channeldesk/projections/activity"
 	"github.com/channeldesk/channeldesk/projections/contracts"
 	"github.com/channeldesk/channeldesk/projections/customers"
 	"github.com/channeldesk/channeldesk/projections/licenses"
@@ -87,7 +88,7 @@ func (c *Config) defaults() {
 
 // Projections returns every projection the service keeps.
 func Projections() []projections.Projection {
-	return []projections.Projection{customers.New(), orders.New(), contracts.New(), licenses.New()}
+	return []projections.Projection{customers.New(), orders.New(), contracts.New(), licenses.New(), activity.New()}
 }
 
 // DB is the PostgreSQL side of the service, enough for the command-line
@@ -114,6 +115,7 @@ func OpenDB(ctx context.Context, cfg Config) (*DB, error) {
 		d.Store.Migrate, d.Tokens.Migrate, d.IDs.Migrate, d.Waits.Migrate,
 		func(ctx context.Context) error { return relay.Migrate(ctx, pool) },
 		func(ctx context.Context) error { return projections.Migrate(ctx, pool) },
+		func(ctx context.Context) error { return activity.Migrate(ctx, pool) },
 	} {
 		if err := m(ctx); err != nil {
 			pool.Close()
@@ -197,6 +199,7 @@ func Open(ctx context.Context, cfg Config) (*App, error) {
 		Logger:     cfg.Logger,
 		StaleAfter: cfg.StaleAfter,
 		Waits:      d.Waits,
+		Refusals:   activity.NewRefusals(d.Pool),
 		Ready: map[string]api.Check{
 			"postgres":   func(ctx context.Context) error { return d.Pool.Ping(ctx) },
 			"migrations": func(ctx context.Context) error { return migrated(ctx, d.Store) },
