@@ -100,6 +100,7 @@ func New(cfg Config) *Server {
 	s.orderQueries(mux)
 	s.contractQueries(mux)
 	s.licenseQueries(mux)
+	s.openAPIRoutes(mux)
 	mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
 		s.writeProblem(w, r, &requestError{status: http.StatusNotFound, detail: "no such endpoint: " + r.Method + " " + r.URL.Path})
 	})
