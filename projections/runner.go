@@ -8,6 +8,8 @@ import (
 	"sync"
 	"time"
 
+	"github.com/nats-io/nats.go/jetstream"
+
 	"github.com/jackc/pgx/v5/pgxpool"
 	"github.com/nats-io/nats.go"
 
@@ -111,6 +113,12 @@ func (r *Runner) Run(ctx context.Context) error {
 			lc := leader.Config{
 				Retry: r.cfg.LeaderRetry,
 				OnError: func(err error) {
+					if errors.Is(err, jetstream.ErrStreamNotFound) {
+						// At a first start the relay creates the stream a
+						// moment after the projectors start.
+						r.log.Info("projector waits for the event stream, which the relay creates", "projection", p.Name())
+						return
+					}
 					r.log.Error("projector failed; retrying", "projection", p.Name(), "err", err)
 				},
 			}
