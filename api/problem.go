@@ -108,6 +108,8 @@ func problemFor(err error) Problem {
 	case errors.Is(err, readmodel.ErrBadCursor):
 		return Problem{Status: http.StatusBadRequest, Code: "invalid_request", Title: "Invalid request", Detail: "the cursor is not one this server issued",
 			Errors: []domain.FieldProblem{{Field: "cursor", Message: "malformed or forged cursor"}}}
+	case errors.Is(err, readmodel.ErrBadFilter):
+		return Problem{Status: http.StatusBadRequest, Code: "invalid_request", Title: "Invalid request", Detail: err.Error()}
 	case errors.Is(err, readmodel.ErrBadLimit):
 		return Problem{Status: http.StatusBadRequest, Code: "invalid_request", Title: "Invalid request", Detail: "limit must be from 1 to 500",
 			Errors: []domain.FieldProblem{{Field: "limit", Message: "must be from 1 to 500"}}}

@@ -31,6 +31,11 @@ var ErrNotFound = errors.New("readmodel: not found")
 // issued for another viewer or query (400).
 var ErrBadCursor = errors.New("readmodel: malformed cursor")
 
+// ErrBadFilter is returned for a filter value a query cannot take (out of
+// its range, an unknown status) that the HTTP layer did not refuse first
+// (400).
+var ErrBadFilter = errors.New("readmodel: filter value out of range")
+
 // ErrBadLimit is returned for a page size outside 1 to MaxLimit (400).
 var ErrBadLimit = errors.New("readmodel: limit must be between 1 and 500")
 
