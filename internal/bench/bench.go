@@ -46,6 +46,8 @@ type Sizes struct {
 	// many appenders its baseline); its rounds are those of figures 1
 	// and 2.
 	OrderConcurrency int
+	// ReadAccounts is the demo data set of figure 7, in customer accounts.
+	ReadAccounts int
 }
 
 // FullSizes are the sizes the figures are specified with.
@@ -58,6 +60,7 @@ func FullSizes() Sizes {
 		VisibleRate: 500, VisibleFor: 10 * time.Second,
 		RebuildEvents:    1_000_000,
 		OrderConcurrency: 8,
+		ReadAccounts:     1_000_000,
 	}
 }
 
@@ -68,6 +71,7 @@ func QuickSizes() Sizes {
 	s.RelayEvents = 20_000
 	s.VisibleFor = 3 * time.Second
 	s.RebuildEvents = 50_000
+	s.ReadAccounts = 2_000
 	return s
 }
 
@@ -103,6 +107,7 @@ func Figures() []Figure {
 		{4, "visible", "command commit → visible in the customer list", visibleFigure},
 		{5, "rebuild", "rebuild of the customer list", rebuildFigure},
 		{6, "orders", "SubmitOrder→FulfilOrder through HTTP against their appends", ordersFigure},
+		{7, "reads", "the read side on a demo data set", readsFigure},
 	}
 }
 

@@ -6,6 +6,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/jackc/pgx/v5"
+
 	"github.com/channeldesk/channeldesk/internal/app"
 	"github.com/channeldesk/channeldesk/internal/pgtest"
 )
@@ -136,7 +138,7 @@ func TestSelect(t *testing.T) {
 		want    []string
 		wantErr bool
 	}{
-		{"all", nil, []string{"append", "batch", "relay", "visible", "rebuild", "orders"}, false},
+		{"all", nil, []string{"append", "batch", "relay", "visible", "rebuild", "orders", "reads"}, false},
 		{"orders by number", []string{"6"}, []string{"orders"}, false},
 		{"names and numbers in measuring order", []string{"rebuild", "1"}, []string{"append", "rebuild"}, false},
 		{"unknown", []string{"append", "nope"}, nil, true},
@@ -160,3 +162,47 @@ func TestSelect(t *testing.T) {
 type errFigure string
 
 func (e errFigure) Error() string { return string(e) }
+
+// TestReadsFigureAtTinySize: figure 7 loads a demo data set into a database
+// of its own, keeps it for the next run (which then loads nothing), and
+// measures every row.
+func TestReadsFigureAtTinySize(t *testing.T) {
+	url := pgtest.URL(t)
+	reads, err := readsURL(url)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() {
+		cfg, err := pgx.ParseConfig(reads)
+		if err != nil {
+			return
+		}
+		conn, err := pgx.Connect(context.Background(), pgtest.AdminURL())
+		if err != nil {
+			return
+		}
+		defer conn.Close(context.Background())
+		_, _ = conn.Exec(context.Background(), `DROP DATABASE IF EXISTS `+pgx.Identifier{cfg.Database}.Sanitize()+` WITH (FORCE)`)
+	})
+	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
+	defer cancel()
+	for run := range 2 {
+		var progress strings.Builder
+		rows, err := Run(ctx, Config{DatabaseURL: url, Sizes: Sizes{Round: time.Second, Blocks: 1, ReadAccounts: 12},
+			Only: []string{"reads"}, Progress: &progress})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(rows) != 4 {
+			t.Fatalf("run %d: %d rows: %+v\n%s", run, len(rows), rows, progress.String())
+		}
+		for _, r := range rows {
+			if r.Err != nil || r.Ours <= 0 {
+				t.Fatalf("run %d: row %+v\n%s", run, r, progress.String())
+			}
+		}
+		if kept := strings.Contains(progress.String(), "(kept)"); kept != (run == 1) {
+			t.Fatalf("run %d: data set kept %v:\n%s", run, kept, progress.String())
+		}
+	}
+}
