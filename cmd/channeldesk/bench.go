@@ -26,6 +26,7 @@ func bench(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	quick := fs.Bool("quick", false, "smoke run with small sizes and short rounds")
 	only := fs.String("only", "", "comma-separated figures to run, by name or number: "+figureNames())
 	level := fs.String("log-level", "error", "log level of the components under test, written to stderr")
+	readAccounts := fs.Int("read-accounts", 0, "customer accounts of figure 7's demo data set (default 1000000, with --quick 2000); loaded once into <database>_reads and kept, which takes about an hour per 250000 accounts")
 	cpuProfile := fs.String("cpuprofile", "", "write a CPU profile of the bench process (client side: pgx, the store's Go code, relay, projectors; for figure 6 also the HTTP API and its clients) to this file")
 	fs.Usage = func() {
 		fmt.Fprint(fs.Output(), "Usage: channeldesk bench [flags]\n\nMeasures channeldesk against raw baselines in one run and prints one Markdown table on stdout; progress goes to stderr.\n\n")
@@ -47,6 +48,12 @@ func bench(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	cfg := benchmark.Config{DatabaseURL: *url, Sizes: benchmark.FullSizes(), Progress: stderr, Logger: logger(stderr, *level)}
 	if *quick {
 		cfg.Sizes = benchmark.QuickSizes()
+	}
+	if *readAccounts < 0 {
+		return fmt.Errorf("bench: --read-accounts %d: want a positive number", *readAccounts)
+	}
+	if *readAccounts > 0 {
+		cfg.Sizes.ReadAccounts = *readAccounts
 	}
 	if *only != "" {
 		cfg.Only = strings.Split(*only, ",")
