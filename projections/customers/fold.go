@@ -55,6 +55,16 @@ func (f *fold) Tables() []projections.Table {
 		out = append(out, projections.Table{Name: "relationships", Columns: relColumns, Rows: len(rels),
 			Values: func(i int) []any { return rels[i] }})
 	}
+	var former [][]any
+	for _, id := range f.b.order {
+		for _, fold := range f.b.rows[id].formerFolds {
+			former = append(former, []any{fold, id})
+		}
+	}
+	if former = dedupe(former); len(former) > 0 {
+		out = append(out, projections.Table{Name: "former_names", Columns: formerColumns, Rows: len(former),
+			Values: func(i int) []any { return former[i] }})
+	}
 	if cs := sortedKeys(f.b.contracts); len(cs) > 0 {
 		out = append(out, projections.Table{Name: "contracts", Columns: contractColumns, Rows: len(cs),
 			Values: func(i int) []any { return f.b.contracts[cs[i]].values() }})

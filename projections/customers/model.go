@@ -64,13 +64,15 @@ type builder struct {
 	// What changed: rows and contracts to write, accounts whose
 	// relationships to write. Nil in a fold, which writes everything.
 	dirtyRows, dirtyRels, dirtyContracts map[string]bool
+	// renamed are the accounts whose former names changed.
+	renamed map[string]bool
 }
 
 // newBuilder returns a builder; tracked tells it to note what changes.
 func newBuilder(tracked bool) *builder {
 	b := &builder{rows: map[string]*row{}, rels: map[string]map[string]*rel{}, contracts: map[string]*agreement{}}
 	if tracked {
-		b.dirtyRows, b.dirtyRels, b.dirtyContracts = map[string]bool{}, map[string]bool{}, map[string]bool{}
+		b.dirtyRows, b.dirtyRels, b.dirtyContracts, b.renamed = map[string]bool{}, map[string]bool{}, map[string]bool{}, map[string]bool{}
 	}
 	return b
 }
@@ -182,6 +184,7 @@ func (b *builder) add(e *eventstore.Event, ev domain.Event) {
 			r.formerNames = append(slices.Clip(r.formerNames), ev.OldName)
 			r.formerFolds = append(slices.Clip(r.formerFolds), oldFold)
 			r.name, r.nameFold = ev.NewName, names.FoldCompany(ev.NewName)
+			mark(b.renamed, r.accountID)
 			b.touch(r, e)
 		}
 	case account.AddressChanged:

@@ -33,8 +33,9 @@ func New() *Projection { return &Projection{catalog: catalog.New()} }
 func (*Projection) Name() string { return Name }
 
 // Version implements projections.Versioned: 2 added the relationships'
-// sources and the agreements table, and relationships from every event.
-func (*Projection) Version() int { return 2 }
+// sources and the agreements table, and relationships from every event;
+// 3 the former names' own table (the search by an old name).
+func (*Projection) Version() int { return 3 }
 
 // Sort keys are in the "C" collation (byte order) so that ordering, prefix
 // ranges and cursors agree whatever the database's default collation is; a
@@ -62,8 +63,11 @@ CREATE TABLE IF NOT EXISTS %[1]s.customers (
 );
 CREATE INDEX IF NOT EXISTS customers_name_fold_idx ON %[1]s.customers (name_fold, account_id);
 CREATE INDEX IF NOT EXISTS customers_primary_domain_idx ON %[1]s.customers (primary_domain);
-CREATE INDEX IF NOT EXISTS customers_renamed_idx ON %[1]s.customers (account_id)
-    WHERE cardinality(former_folds) > 0;
+CREATE TABLE IF NOT EXISTS %[1]s.former_names (
+    fold       text COLLATE "C" NOT NULL,
+    account_id text COLLATE "C" NOT NULL,
+    PRIMARY KEY (fold, account_id)
+);
 CREATE TABLE IF NOT EXISTS %[1]s.relationships (
     account_id     text COLLATE "C" NOT NULL,
     party_id       text COLLATE "C" NOT NULL,
@@ -273,6 +277,23 @@ func relValues(accountID string, r *rel) []any {
 
 var contractColumns = []string{"contract_number", "account_id", "managers"}
 
+var formerColumns = []string{"fold", "account_id"}
+
+// dedupe drops repeated (fold, account) rows: an account renamed away
+// from the same name twice has it once.
+func dedupe(rows [][]any) [][]any {
+	seen := map[[2]string]bool{}
+	out := rows[:0]
+	for _, r := range rows {
+		k := [2]string{r[0].(string), r[1].(string)}
+		if !seen[k] {
+			seen[k] = true
+			out = append(out, r)
+		}
+	}
+	return out
+}
+
 func (a *agreement) values() []any { return []any{a.number, a.accountID, a.managers} }
 
 // copyThreshold is the number of rows from which a write goes through
@@ -295,6 +316,22 @@ func write(ctx context.Context, tx pgx.Tx, schema string, b *builder) error {
 	}
 	if err := upsert(ctx, tx, schema, "contracts", contractColumns, "contract_number", agreements); err != nil {
 		return err
+	}
+	// A rename adds a former name; nothing removes one.
+	var former [][]any
+	for _, id := range sortedKeys(b.renamed) {
+		for _, f := range b.rows[id].formerFolds {
+			former = append(former, []any{f, id})
+		}
+	}
+	if len(former) > 0 {
+		if _, err := tx.Exec(ctx, `DELETE FROM `+table(schema, "former_names")+` WHERE account_id = ANY($1::text[])`,
+			pgx.QueryExecModeExec, sortedKeys(b.renamed)); err != nil {
+			return fmt.Errorf("replace former names: %w", err)
+		}
+		if err := upsert(ctx, tx, schema, "former_names", formerColumns, "", dedupe(former)); err != nil {
+			return err
+		}
 	}
 	if len(b.dirtyRels) == 0 {
 		return nil

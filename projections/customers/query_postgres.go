@@ -183,13 +183,12 @@ func List(ctx context.Context, q Querier, viewer domain.Principal, f Filter) ([]
 		}
 		// Two branches, each served by its own index: the current name walks
 		// the name index in order and stops after a page; former names are
-		// looked at only on renamed accounts (a partial index; their rows
-		// are few and sorted). A single OR would scan every row for a rare
-		// prefix. starts_with rather than LIKE: no character of the prefix
-		// acts as a wildcard.
+		// a range of their own table's key (fold, account). A single OR
+		// would scan every row for a rare prefix. Ranges rather than LIKE:
+		// no character of the prefix acts as a wildcard.
 		sql = `SELECT * FROM ((` + and(`c.name_fold >= `+lo+` AND c.name_fold < `+hi) + page + `)
-			UNION (` + and(`cardinality(c.former_folds) > 0
-				AND EXISTS (SELECT 1 FROM unnest(c.former_folds) ff WHERE starts_with(ff, `+lo+`))`) + `)) u` + page
+			UNION (` + and(`c.account_id IN (SELECT f.account_id FROM `+Schema+`.former_names f
+				WHERE f.fold >= `+lo+` AND f.fold < `+hi+`)`) + `)) u` + page
 	}
 
 	rows, err := q.Query(ctx, sql, args...)
