@@ -48,7 +48,7 @@ func (f *fold) Tables() []projections.Table {
 	var rels [][]any
 	for _, id := range sortedKeys(f.b.rels) {
 		for _, k := range sortedKeys(f.b.rels[id]) {
-			rels = append(rels, relValues(id, f.b.rels[id][k]))
+			rels = append(rels, relValues(id, f.b.foldOf(id), f.b.rels[id][k]))
 		}
 	}
 	if len(rels) > 0 {

@@ -85,6 +85,7 @@ func (e *env) dump() []string {
 		`SELECT row_to_json(c)::text FROM proj_customers.customers c ORDER BY account_id`,
 		`SELECT row_to_json(r)::text FROM proj_customers.relationships r ORDER BY account_id, party_id, relationship`,
 		`SELECT row_to_json(c)::text FROM proj_customers.contracts c ORDER BY contract_number`,
+		`SELECT row_to_json(f)::text FROM proj_customers.former_names f ORDER BY fold, account_id`,
 	} {
 		rows, err := e.Pool.Query(e.Ctx, q)
 		if err != nil {

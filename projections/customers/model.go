@@ -185,6 +185,9 @@ func (b *builder) add(e *eventstore.Event, ev domain.Event) {
 			r.formerFolds = append(slices.Clip(r.formerFolds), oldFold)
 			r.name, r.nameFold = ev.NewName, names.FoldCompany(ev.NewName)
 			mark(b.renamed, r.accountID)
+			if len(b.rels[r.accountID]) > 0 {
+				mark(b.dirtyRels, r.accountID) // they carry the name
+			}
 			b.touch(r, e)
 		}
 	case account.AddressChanged:

@@ -34,8 +34,10 @@ func (*Projection) Name() string { return Name }
 
 // Version implements projections.Versioned: 2 added the relationships'
 // sources and the agreements table, and relationships from every event;
-// 3 the former names' own table (the search by an old name).
-func (*Projection) Version() int { return 3 }
+// 3 the former names' own table (the search by an old name); 4 the
+// customer's folded name on its relationships (a partner's list in name
+// order from one index).
+func (*Projection) Version() int { return 4 }
 
 // Sort keys are in the "C" collation (byte order) so that ordering, prefix
 // ranges and cursors agree whatever the database's default collation is; a
@@ -75,10 +77,10 @@ CREATE TABLE IF NOT EXISTS %[1]s.relationships (
     relationship   text COLLATE "C" NOT NULL,
     since_position bigint      NOT NULL,
     sources        text[]      NOT NULL DEFAULT '{}',
+    name_fold      text COLLATE "C" NOT NULL DEFAULT '',
     PRIMARY KEY (account_id, party_id, relationship)
 );
-ALTER TABLE %[1]s.relationships ADD COLUMN IF NOT EXISTS sources text[] NOT NULL DEFAULT '{}';
-CREATE INDEX IF NOT EXISTS relationships_party_idx ON %[1]s.relationships (party_id, account_id, relationship);
+CREATE INDEX IF NOT EXISTS relationships_party_idx ON %[1]s.relationships (party_id, name_fold, account_id, relationship);
 CREATE TABLE IF NOT EXISTS %[1]s.contracts (
     contract_number text COLLATE "C" PRIMARY KEY,
     account_id      text COLLATE "C" NOT NULL,
@@ -265,14 +267,24 @@ func (r *row) scanTargets() []any {
 		&r.registeredAt, &r.updatedAt, &r.position}
 }
 
-var relColumns = []string{"account_id", "party_id", "party_kind", "relationship", "since_position", "sources"}
+var relColumns = []string{"account_id", "party_id", "party_kind", "relationship", "since_position", "sources", "name_fold"}
 
-func relValues(accountID string, r *rel) []any {
+// relValues is a relationship row; nameFold is its customer's current
+// folded name.
+func relValues(accountID, nameFold string, r *rel) []any {
 	sources := r.sources
 	if sources == nil {
 		sources = []string{}
 	}
-	return []any{accountID, r.partyID, partyPartner, r.relationship, r.since, sources}
+	return []any{accountID, r.partyID, partyPartner, r.relationship, r.since, sources, nameFold}
+}
+
+// foldOf is the current folded name of an account the builder holds.
+func (b *builder) foldOf(accountID string) string {
+	if r := b.rows[accountID]; r != nil {
+		return r.nameFold
+	}
+	return ""
 }
 
 var contractColumns = []string{"contract_number", "account_id", "managers"}
@@ -344,7 +356,7 @@ func write(ctx context.Context, tx pgx.Tx, schema string, b *builder) error {
 	var rels [][]any
 	for _, id := range changed {
 		for _, k := range sortedKeys(b.rels[id]) {
-			rels = append(rels, relValues(id, b.rels[id][k]))
+			rels = append(rels, relValues(id, b.foldOf(id), b.rels[id][k]))
 		}
 	}
 	return upsert(ctx, tx, schema, "relationships", relColumns, "", rels)

@@ -110,6 +110,12 @@ const maxRune = "\U0010FFFF"
 const columns = `c.account_id, c.name, c.name_fold, c.former_names, c.primary_domain, c.country,
 	c.state, c.city, c.region, c.vat_number, c.tags, c.status, c.merged_into`
 
+// partnerColumns are columns for a partner's list: the key columns from the
+// relationship row, so that ORDER BY follows the relationships' (party,
+// name, account, relationship) index.
+const partnerColumns = `r.account_id, c.name, r.name_fold, c.former_names, c.primary_domain, c.country,
+	c.state, c.city, c.region, c.vat_number, c.tags, c.status, c.merged_into`
+
 // List returns the page of customers that viewer may see and f selects,
 // ordered by folded name, account ID and (for partners) relationship, and
 // the cursor of the next page ("" on the last one). A partner sees each
@@ -141,9 +147,13 @@ func List(ctx context.Context, q Querier, viewer domain.Principal, f Filter) ([]
 	var from string
 	where := []string{`c.status = 'active'`}
 	order := "name_fold, account_id"
+	nameFold, accountID := "c.name_fold", "c.account_id"
 	if sc == readmodel.SeeRelated {
-		from = `SELECT ` + columns + `, r.relationship FROM ` + Schema + `.customers c
-			JOIN ` + Schema + `.relationships r ON r.account_id = c.account_id`
+		// The partner's relationships in name order, from their own index;
+		// each row's customer by its key.
+		nameFold, accountID = "r.name_fold", "r.account_id"
+		from = `SELECT ` + partnerColumns + `, r.relationship FROM ` + Schema + `.relationships r
+			JOIN ` + Schema + `.customers c ON c.account_id = r.account_id`
 		where = append(where, `r.party_id = `+arg(viewer.PartnerID))
 		if f.Relationship != "" {
 			where = append(where, `r.relationship = `+arg(f.Relationship))
@@ -167,7 +177,7 @@ func List(ctx context.Context, q Querier, viewer domain.Principal, f Filter) ([]
 	}
 	if f.Cursor != "" {
 		if sc == readmodel.SeeRelated {
-			where = append(where, `(c.name_fold, c.account_id, r.relationship) > (`+
+			where = append(where, `(r.name_fold, r.account_id, r.relationship) > (`+
 				arg(after.Fold)+`, `+arg(after.AccountID)+`, `+arg(after.Relationship)+`)`)
 		} else {
 			where = append(where, `(c.name_fold, c.account_id) > (`+arg(after.Fold)+`, `+arg(after.AccountID)+`)`)
@@ -186,8 +196,8 @@ func List(ctx context.Context, q Querier, viewer domain.Principal, f Filter) ([]
 		// a range of their own table's key (fold, account). A single OR
 		// would scan every row for a rare prefix. Ranges rather than LIKE:
 		// no character of the prefix acts as a wildcard.
-		sql = `SELECT * FROM ((` + and(`c.name_fold >= `+lo+` AND c.name_fold < `+hi) + page + `)
-			UNION (` + and(`c.account_id IN (SELECT f.account_id FROM `+Schema+`.former_names f
+		sql = `SELECT * FROM ((` + and(nameFold+` >= `+lo+` AND `+nameFold+` < `+hi) + page + `)
+			UNION (` + and(accountID+` IN (SELECT f.account_id FROM `+Schema+`.former_names f
 				WHERE f.fold >= `+lo+` AND f.fold < `+hi+`)`) + `)) u` + page
 	}
 

@@ -119,8 +119,10 @@ func TestRelationshipsFollowTheEvents(t *testing.T) {
 		eventstore.StreamAppend{StreamID: "contract-EASY-000001", ExpectedVersion: vd, Events: []eventstore.NewEvent{
 			projtest.NewEvent(contract.OwnerChanged{FromAccountID: a, ToAccountID: b, Reason: "merge"})}},
 	)
-	// Manage rights granted after the merge land on the survivor.
+	// Manage rights granted after the merge land on the survivor, which
+	// is then renamed: its relationships carry its new name.
 	e.on("contract-EASY-000001", contract.ManageRightsGranted{PartnerID: "P9"})
+	e.on("account-"+b, account.CompanyRenamed{AccountID: b, OldName: "Beta Robotics GmbH", NewName: "Gamma Systems GmbH"})
 	if err := live.WaitFor(e.Ctx, e.PublishAll(), customers.Name); err != nil {
 		t.Fatal(err)
 	}
@@ -161,6 +163,14 @@ func TestRelationshipsFollowTheEvents(t *testing.T) {
 	}
 	if got := ids(e.listAll(partner("P3"), customers.Filter{})); len(got) != 0 {
 		t.Fatalf("P3, whose view rights were revoked, sees %v", got)
+	}
+	for _, prefix := range []string{"gamma", "beta rob"} { // the new name and the old one
+		if got := ids(e.listAll(partner("P1"), customers.Filter{NamePrefix: prefix})); !slices.Equal(got, []string{b + "/ordering_partner"}) {
+			t.Fatalf("P1 searching %q sees %v", prefix, got)
+		}
+	}
+	if got := ids(e.listAll(partner("P1"), customers.Filter{NamePrefix: "alpha"})); len(got) != 0 {
+		t.Fatalf("P1 searching the merged account's name sees %v", got)
 	}
 	for _, g := range []struct {
 		who  string
