@@ -1,0 +1,816 @@
+package contracts
+
+import (
+	"context"
+	"crypto/sha256"
+	"encoding/base64"
+	"errors"
+	"fmt"
+	"strconv"
+	"strings"
+	"unicode/utf8"
+
+	"github.com/jackc/pgx/v5"
+
+	"github.com/channeldesk/channeldesk/domain"
+	"github.com/channeldesk/channeldesk/domain/account"
+	"github.com/channeldesk/channeldesk/domain/names"
+	"github.com/channeldesk/channeldesk/projections/customers"
+	"github.com/channeldesk/channeldesk/projections/readmodel"
+)
+
+// Schema is the PostgreSQL schema queries read (projections.Schema(Name)).
+const Schema = "proj_" + Name
+
+// relationships is the customer list's table of the partners related to
+// each customer, which decides what a partner may see; read only.
+const relationships = customers.Schema + ".relationships"
+
+// contractRels are the relationships that let a partner see a customer's
+// contracts (DOMAIN.md "Who may see what"): it placed an order for the
+// customer (or distributed one), holds manage rights under one of its
+// agreements, or is its renewal partner. View rights and solution advice
+// alone do not. Never written.
+var contractRels = []string{account.RelOrderingPartner, account.RelDistributor, customers.RelManageRights, account.RelRenewalPartner}
+
+// vatRegions are the regions whose customers VAT search covers [seed].
+// Never written.
+var vatRegions = []string{"EMEA", "APAC"}
+
+// The errors of the read side (readmodel's), under this package's names.
+var (
+	// ErrNotFound is returned for a company ID that does not exist or that
+	// the viewer may not see (for contracts: whose contracts it may not
+	// see); the two are deliberately indistinguishable.
+	ErrNotFound = readmodel.ErrNotFound
+	// ErrBadCursor is returned for a cursor that was not issued for the
+	// same query and kind of viewer.
+	ErrBadCursor = readmodel.ErrBadCursor
+	// ErrBadLimit is returned for a limit below 1 or above readmodel.MaxLimit.
+	ErrBadLimit = readmodel.ErrBadLimit
+	// ErrBadLetter is returned by Associated for a letter other than A to
+	// Z (either case) or '#'.
+	ErrBadLetter = errors.New("contracts: letter must be one of A to Z or #")
+)
+
+// RegionError is returned by VAT for a company ID the viewer may see but
+// whose account is outside the regions VAT search covers (EMEA and APAC).
+// It carries no VAT number.
+type RegionError struct {
+	AccountID, Region string
+}
+
+// Error implements error.
+func (e *RegionError) Error() string {
+	return fmt.Sprintf("VAT search covers customers in EMEA and APAC only; account %s is in %s", e.AccountID, e.Region)
+}
+
+// MaxMergeHops bounds how far a company ID is followed along a chain of
+// merged accounts.
+const MaxMergeHops = 16
+
+// minSimilarRunes is the shortest folded name searched for close
+// spellings: below three characters trigram similarity says little and
+// matches half the table.
+const minSimilarRunes = 3
+
+// Querier runs queries: a *pgxpool.Pool, a *pgx.Conn or a pgx.Tx.
+type Querier = readmodel.Querier
+
+// Filter selects and pages contracts: by Company (with the optional
+// address fields) or by CompanyID, one of the two.
+type Filter struct {
+	// Company is a company name, compared folded (names.FoldCompany: case,
+	// accents, punctuation and legal suffixes do not matter) with the
+	// current and every former name of each company: names starting with
+	// it come first (an exact match first of all), then names spelled
+	// closely (pg_trgm similarity), most similar first.
+	Company string
+	// Country is an ISO 3166-1 alpha-2 code (either case); State and City
+	// are compared folded (names.Fold). Empty ones do not filter.
+	Country, State, City string
+	// CompanyID is an account ID; a merged account's ID leads to the
+	// account it was merged into.
+	CompanyID string
+	// Limit is the page size: 0 means readmodel.DefaultLimit; 1 to
+	// readmodel.MaxLimit.
+	Limit int
+	// Cursor is the next cursor of the previous page, "" for the first.
+	Cursor string
+}
+
+// Contract is a license agreement as the contract search shows it.
+type Contract struct {
+	ContractNumber string `json:"contract_number"`
+	// Program is "enterprise" or "easy".
+	Program string `json:"program"`
+	// AccountID is the account holding the agreement now (after a merge,
+	// the survivor).
+	AccountID string `json:"account_id"`
+	// CompanyName is the account's current name.
+	CompanyName    string `json:"company_name"`
+	PrimaryAdmin   string `json:"primary_admin"`
+	SecondaryAdmin string `json:"secondary_admin,omitempty"`
+	DiscountLevel  int    `json:"discount_level"`
+	// TermStart and TermEnd are YYYY-MM-DD, the term inclusive.
+	TermStart string `json:"term_start"`
+	TermEnd   string `json:"term_end"`
+	// Status is "active" (or "ended").
+	Status string `json:"status"`
+	// Country, State and City are the account's address.
+	Country string `json:"country"`
+	State   string `json:"state,omitempty"`
+	City    string `json:"city,omitempty"`
+	// FormerNames are the company's earlier names, oldest first; Renamed
+	// reports that it has any.
+	FormerNames []string `json:"former_names"`
+	Renamed     bool     `json:"renamed"`
+	// MatchedFormerName is the former name a company search found the
+	// company by, when its current name did not match.
+	MatchedFormerName string `json:"matched_former_name,omitempty"`
+}
+
+// Search returns the page of contracts f selects that viewer may see, and
+// the cursor of the next page ("" on the last one).
+//
+// By CompanyID: the agreements of that account (of the account it was
+// merged into, for a merged one) in contract number order, or ErrNotFound
+// when the account does not exist or viewer may not see its contracts.
+// By Company: the agreements of every active company found by the name
+// that viewer may see, ranked as Filter.Company says, then by folded name,
+// account ID and contract number; nothing found is an empty page.
+//
+// It returns ErrBadLimit or ErrBadCursor for a bad page request.
+func Search(ctx context.Context, q Querier, viewer domain.Principal, f Filter) ([]Contract, string, error) {
+	limit, err := readmodel.PageSize(f.Limit)
+	if err != nil {
+		return nil, "", err
+	}
+	var after *cursor
+	if f.Cursor != "" {
+		c, err := decodeCursor(f.Cursor)
+		if err != nil {
+			return nil, "", err
+		}
+		after = &c
+	}
+	v, err := viewOf(ctx, q, viewer)
+	if err != nil {
+		return nil, "", err
+	}
+	if f.CompanyID != "" {
+		return contractsOf(ctx, q, v, f.CompanyID, after, limit)
+	}
+	fold := names.FoldCompany(f.Company)
+	s := contractSearch(v, fold, strings.ToUpper(f.Country), names.Fold(f.State), names.Fold(f.City))
+	if err := s.check(after); err != nil {
+		return nil, "", err
+	}
+	if fold == "" || v.scope == readmodel.SeeNothing {
+		return []Contract{}, "", nil
+	}
+	return searchNames(ctx, q, s, after, limit,
+		func(c *Contract) []any {
+			return []any{&c.ContractNumber, &c.Program, &c.PrimaryAdmin, &c.SecondaryAdmin, &c.DiscountLevel,
+				&c.TermStart, &c.TermEnd, &c.Status, &c.Country, &c.State, &c.City}
+		},
+		func(c *Contract, m *match) string {
+			c.AccountID, c.CompanyName, c.FormerNames, c.Renamed = m.accountID, m.name, nonNil(m.formerNames), len(m.formerNames) > 0
+			if m.former {
+				c.MatchedFormerName = m.matched
+			}
+			return c.ContractNumber
+		})
+}
+
+// contractSearch is the name search of Search: the agreements of the
+// companies found, in the address given (folded state and city).
+func contractSearch(v view, fold, country, state, city string) nameSearch {
+	return nameSearch{
+		fold: fold,
+		bind: bind("contracts/company", fold, country, state, city, v.key()),
+		tie:  "c.contract_number",
+		cols: `, c.contract_number, c.program, c.primary_admin, c.secondary_admin, c.discount_level,
+			c.term_start, c.term_end, c.status, co.country, co.state, co.city`,
+		join: ` JOIN ` + Schema + `.contracts c ON c.account_id = co.account_id`,
+		where: func(a *args) []string {
+			w := []string{v.cond(a, "co.account_id", contractRels)}
+			if country != "" {
+				w = append(w, `co.country = `+a.add(country))
+			}
+			if state != "" {
+				w = append(w, `co.state_fold = `+a.add(state))
+			}
+			if city != "" {
+				w = append(w, `co.city_fold = `+a.add(city))
+			}
+			return w
+		},
+	}
+}
+
+// contractsOf answers Search by company ID.
+func contractsOf(ctx context.Context, q Querier, v view, companyID string, after *cursor, limit int) ([]Contract, string, error) {
+	b := bind("contracts/id", companyID, v.key())
+	if after != nil && (after.B != b || after.P != 0 || after.S != 0 || after.F != "" || after.A != "" || after.T == "") {
+		return nil, "", ErrBadCursor
+	}
+	id, err := v.open(ctx, q, companyID, contractRels)
+	if err != nil {
+		return nil, "", err
+	}
+	from := ""
+	if after != nil {
+		from = after.T
+	}
+	rows, err := q.Query(ctx, `SELECT c.contract_number, c.program, c.account_id, co.name, c.primary_admin, c.secondary_admin,
+			c.discount_level, c.term_start, c.term_end, c.status, co.country, co.state, co.city, co.former_names
+		FROM `+Schema+`.contracts c JOIN `+Schema+`.companies co ON co.account_id = c.account_id
+		WHERE c.account_id = $1 AND c.contract_number > $2
+		ORDER BY c.contract_number LIMIT $3`, id, from, limit+1)
+	if err != nil {
+		return nil, "", fmt.Errorf("contracts of %s: %w", id, err)
+	}
+	items, err := pgx.CollectRows(rows, func(row pgx.CollectableRow) (Contract, error) {
+		var c Contract
+		err := row.Scan(&c.ContractNumber, &c.Program, &c.AccountID, &c.CompanyName, &c.PrimaryAdmin, &c.SecondaryAdmin,
+			&c.DiscountLevel, &c.TermStart, &c.TermEnd, &c.Status, &c.Country, &c.State, &c.City, &c.FormerNames)
+		c.FormerNames = nonNil(c.FormerNames)
+		c.Renamed = len(c.FormerNames) > 0
+		return c, err
+	})
+	if err != nil {
+		return nil, "", fmt.Errorf("contracts of %s: %w", id, err)
+	}
+	if len(items) <= limit {
+		return items, "", nil
+	}
+	next := cursor{B: b, T: items[limit-1].ContractNumber}
+	return items[:limit], next.encode(), nil
+}
+
+// LetterFilter selects and pages the associated customers.
+type LetterFilter struct {
+	// Letter is one of A to Z (either case), or '#' for names starting
+	// with anything else (a digit, a letter outside A to Z, nothing).
+	Letter string
+	// Limit is the page size: 0 means readmodel.DefaultLimit; 1 to
+	// readmodel.MaxLimit.
+	Limit int
+	// Cursor is the next cursor of the previous page, "" for the first.
+	Cursor string
+}
+
+// AssociatedCustomer is one customer of the associated customers list.
+type AssociatedCustomer struct {
+	AccountID string `json:"account_id"`
+	Name      string `json:"name"`
+}
+
+// Associated returns the page of the viewer's customers whose current
+// name, folded (names.FoldCompany: "Élan Ltd" is under E), starts with
+// f.Letter, in folded name and account ID order, each once, and the cursor
+// of the next page ("" on the last one). A viewer's customers: every
+// active account for staff with a role; its own for a customer contact;
+// for a partner, every account it has any relationship with (as the
+// customer list). It returns ErrBadLetter, ErrBadLimit or ErrBadCursor
+// for a bad request.
+func Associated(ctx context.Context, q Querier, viewer domain.Principal, f LetterFilter) ([]AssociatedCustomer, string, error) {
+	letter := strings.ToLower(f.Letter)
+	if len(letter) != 1 || !(letter == "#" || letter[0] >= 'a' && letter[0] <= 'z') {
+		return nil, "", ErrBadLetter
+	}
+	limit, err := readmodel.PageSize(f.Limit)
+	if err != nil {
+		return nil, "", err
+	}
+	v, err := viewOf(ctx, q, viewer)
+	if err != nil {
+		return nil, "", err
+	}
+	b := bind("associated", letter, v.key())
+	var after *cursor
+	if f.Cursor != "" {
+		c, err := decodeCursor(f.Cursor)
+		if err != nil {
+			return nil, "", err
+		}
+		if c.B != b || c.P != 0 || c.S != 0 || c.A == "" || c.T != "" {
+			return nil, "", ErrBadCursor
+		}
+		after = &c
+	}
+	if v.scope == readmodel.SeeNothing {
+		return []AssociatedCustomer{}, "", nil
+	}
+	sql, list := letterQuery(v, letter, after, limit+1)
+	rows, err := q.Query(ctx, sql, list...)
+	if err != nil {
+		return nil, "", fmt.Errorf("associated customers: %w", err)
+	}
+	type listed struct {
+		AssociatedCustomer
+		fold string
+	}
+	items, err := pgx.CollectRows(rows, func(row pgx.CollectableRow) (listed, error) {
+		var l listed
+		err := row.Scan(&l.AccountID, &l.Name, &l.fold)
+		return l, err
+	})
+	if err != nil {
+		return nil, "", fmt.Errorf("associated customers: %w", err)
+	}
+	out := make([]AssociatedCustomer, 0, min(len(items), limit))
+	for _, l := range items[:min(len(items), limit)] {
+		out = append(out, l.AssociatedCustomer)
+	}
+	if len(items) <= limit {
+		return out, "", nil
+	}
+	last := items[limit-1]
+	return out, cursor{B: b, F: last.fold, A: last.AccountID}.encode(), nil
+}
+
+// letterQuery returns the statement of Associated: up to limit active
+// companies visible to v whose folded name starts with letter (a to z, or
+// '#'), after c.
+//
+// Folded names are lower case: a letter's names are the range [letter,
+// next letter). '#' is everything before "a" and from "{" (the byte after
+// "z") on: two ranges, each walked in order on the name index.
+func letterQuery(v view, letter string, c *cursor, limit int) (string, []any) {
+	type span struct{ lo, hi string }
+	spans := []span{{letter, string(rune(letter[0] + 1))}}
+	if letter == "#" {
+		spans = []span{{"", "a"}, {"{", ""}}
+	}
+	a := &args{}
+	n := a.add(limit)
+	var parts []string
+	for _, sp := range spans {
+		w := []string{`co.status = 'active'`, `co.name_fold >= ` + a.add(sp.lo), v.cond(a, "co.account_id", nil)}
+		if sp.hi != "" {
+			w = append(w, `co.name_fold < `+a.add(sp.hi))
+		}
+		if c != nil {
+			w = append(w, `(co.name_fold, co.account_id) > (`+a.add(c.F)+`, `+a.add(c.A)+`)`)
+		}
+		parts = append(parts, `(SELECT co.account_id, co.name, co.name_fold FROM `+Schema+`.companies co
+			WHERE `+strings.Join(w, " AND ")+` ORDER BY co.name_fold, co.account_id LIMIT `+n+`)`)
+	}
+	if len(parts) == 1 {
+		return parts[0], a.list
+	}
+	return `SELECT * FROM (` + strings.Join(parts, " UNION ALL ") + `) u ORDER BY name_fold, account_id LIMIT ` + n, a.list
+}
+
+// VATFilter selects a VAT search: by CompanyID or by Company, one of the
+// two.
+type VATFilter struct {
+	// CompanyID is an account ID; a merged account's ID leads to the
+	// account it was merged into.
+	CompanyID string
+	// Company is a company name, searched as Filter.Company.
+	Company string
+	// Limit is the page size: 0 means readmodel.DefaultLimit; 1 to
+	// readmodel.MaxLimit.
+	Limit int
+	// Cursor is the next cursor of the previous page, "" for the first.
+	Cursor string
+}
+
+// VATEntry is a customer's VAT number as VAT search shows it.
+type VATEntry struct {
+	AccountID string `json:"account_id"`
+	// Name is the company's current name.
+	Name    string `json:"name"`
+	Country string `json:"country"`
+	// Region is EMEA or APAC: VAT search covers no other.
+	Region string `json:"region"`
+	// VATNumber is "" when the customer has none recorded.
+	VATNumber string `json:"vat_number"`
+	// FormerNames are the company's earlier names, oldest first; Renamed
+	// reports that it has any.
+	FormerNames []string `json:"former_names"`
+	Renamed     bool     `json:"renamed"`
+	// MatchedFormerName is the former name a search by name found the
+	// company by, when its current name did not match.
+	MatchedFormerName string `json:"matched_former_name,omitempty"`
+}
+
+// VAT returns the VAT numbers of the customers in EMEA and APAC that f
+// selects and viewer may see (its customers, as Associated counts them),
+// and the cursor of the next page ("" on the last one).
+//
+// By CompanyID: that account (or the one it was merged into), a page of
+// one; ErrNotFound when it does not exist or viewer may not see it, a
+// *RegionError when viewer may see it but it is outside EMEA and APAC. By
+// Company: the customers in EMEA and APAC found by the name, ranked as
+// Filter.Company says; customers elsewhere are not listed.
+//
+// It returns ErrBadLimit or ErrBadCursor for a bad page request.
+func VAT(ctx context.Context, q Querier, viewer domain.Principal, f VATFilter) ([]VATEntry, string, error) {
+	limit, err := readmodel.PageSize(f.Limit)
+	if err != nil {
+		return nil, "", err
+	}
+	var after *cursor
+	if f.Cursor != "" {
+		c, err := decodeCursor(f.Cursor)
+		if err != nil {
+			return nil, "", err
+		}
+		after = &c
+	}
+	v, err := viewOf(ctx, q, viewer)
+	if err != nil {
+		return nil, "", err
+	}
+	if f.CompanyID != "" {
+		if after != nil {
+			return nil, "", ErrBadCursor // a lookup by ID is one page
+		}
+		id, err := v.open(ctx, q, f.CompanyID, nil)
+		if err != nil {
+			return nil, "", err
+		}
+		var e VATEntry
+		err = q.QueryRow(ctx, `SELECT account_id, name, former_names, country, region, vat_number
+			FROM `+Schema+`.companies WHERE account_id = $1`, id).
+			Scan(&e.AccountID, &e.Name, &e.FormerNames, &e.Country, &e.Region, &e.VATNumber)
+		if errors.Is(err, pgx.ErrNoRows) {
+			return nil, "", ErrNotFound
+		}
+		if err != nil {
+			return nil, "", fmt.Errorf("vat of %s: %w", id, err)
+		}
+		if !inVATRegion(e.Region) {
+			return nil, "", &RegionError{AccountID: e.AccountID, Region: e.Region}
+		}
+		e.FormerNames = nonNil(e.FormerNames)
+		e.Renamed = len(e.FormerNames) > 0
+		return []VATEntry{e}, "", nil
+	}
+	fold := names.FoldCompany(f.Company)
+	s := vatSearch(v, fold)
+	if err := s.check(after); err != nil {
+		return nil, "", err
+	}
+	if fold == "" || v.scope == readmodel.SeeNothing {
+		return []VATEntry{}, "", nil
+	}
+	return searchNames(ctx, q, s, after, limit,
+		func(e *VATEntry) []any { return []any{&e.Country, &e.Region, &e.VATNumber} },
+		func(e *VATEntry, m *match) string {
+			e.AccountID, e.Name, e.FormerNames, e.Renamed = m.accountID, m.name, nonNil(m.formerNames), len(m.formerNames) > 0
+			if m.former {
+				e.MatchedFormerName = m.matched
+			}
+			return ""
+		})
+}
+
+// vatSearch is the name search of VAT: the companies found in vatRegions.
+func vatSearch(v view, fold string) nameSearch {
+	return nameSearch{
+		fold: fold,
+		bind: bind("vat/company", fold, v.key()),
+		cols: `, co.country, co.region, co.vat_number`,
+		where: func(a *args) []string {
+			return []string{`co.region = ANY(` + a.add(vatRegions) + `::text[])`, v.cond(a, "co.account_id", nil)}
+		},
+	}
+}
+
+func inVATRegion(r string) bool {
+	for _, v := range vatRegions {
+		if r == v {
+			return true
+		}
+	}
+	return false
+}
+
+// view is what a viewer may see, resolved once per query.
+type view struct {
+	scope     readmodel.Scope
+	partnerID string
+	// own is, for a customer contact, the account it answers under: its
+	// own, or the one its own was merged into.
+	own string
+}
+
+func viewOf(ctx context.Context, q Querier, p domain.Principal) (view, error) {
+	v := view{scope: readmodel.ScopeOf(p), partnerID: p.PartnerID}
+	if v.scope == readmodel.SeeOwn {
+		own, err := resolve(ctx, q, p.AccountID)
+		if errors.Is(err, ErrNotFound) {
+			own = p.AccountID
+		} else if err != nil {
+			return view{}, err
+		}
+		v.own = own
+	}
+	return v, nil
+}
+
+// key binds cursors to the kind of viewer.
+func (v view) key() string { return strconv.Itoa(int(v.scope)) }
+
+// cond returns the SQL condition under which the account in column col
+// is visible: to a partner, through one of rels (any relationship when
+// rels is nil).
+func (v view) cond(a *args, col string, rels []string) string {
+	switch v.scope {
+	case readmodel.SeeAll:
+		return "TRUE"
+	case readmodel.SeeOwn:
+		return col + " = " + a.add(v.own)
+	case readmodel.SeeRelated:
+		c := `EXISTS (SELECT 1 FROM ` + relationships + ` r WHERE r.account_id = ` + col + ` AND r.party_id = ` + a.add(v.partnerID)
+		if rels != nil {
+			c += ` AND r.relationship = ANY(` + a.add(rels) + `::text[])`
+		}
+		return c + `)`
+	}
+	return "FALSE"
+}
+
+// open resolves companyID along merges and returns the account it leads
+// to if it exists and is visible to v through rels (see cond), and
+// ErrNotFound if not.
+func (v view) open(ctx context.Context, q Querier, companyID string, rels []string) (string, error) {
+	if v.scope == readmodel.SeeNothing {
+		return "", ErrNotFound
+	}
+	id, err := resolve(ctx, q, companyID)
+	if err != nil {
+		return "", err
+	}
+	a := &args{}
+	var ok bool
+	if err := q.QueryRow(ctx, `SELECT EXISTS (SELECT 1 FROM `+Schema+`.companies co
+		WHERE co.account_id = `+a.add(id)+` AND `+v.cond(a, "co.account_id", rels)+`)`, a.list...).Scan(&ok); err != nil {
+		return "", fmt.Errorf("company %s: %w", id, err)
+	}
+	if !ok {
+		return "", ErrNotFound
+	}
+	return id, nil
+}
+
+// resolve follows id along merges (at most MaxMergeHops) to the account
+// that answers for it; ErrNotFound if there is no such company.
+func resolve(ctx context.Context, q Querier, id string) (string, error) {
+	for hop := 0; ; hop++ {
+		var status, into string
+		err := q.QueryRow(ctx, `SELECT status, merged_into FROM `+Schema+`.companies WHERE account_id = $1`, id).Scan(&status, &into)
+		if errors.Is(err, pgx.ErrNoRows) {
+			return "", ErrNotFound
+		}
+		if err != nil {
+			return "", fmt.Errorf("company %s: %w", id, err)
+		}
+		if status != statusMerged || into == "" || hop == MaxMergeHops {
+			return id, nil
+		}
+		id = into
+	}
+}
+
+// args collects the arguments of a statement being built.
+type args struct{ list []any }
+
+// add appends v and returns its placeholder.
+func (a *args) add(v any) string {
+	a.list = append(a.list, v)
+	return "$" + strconv.Itoa(len(a.list))
+}
+
+// cursor is the sort key of the last row of a page, and B, which binds it
+// to the query and kind of viewer it was issued for.
+type cursor struct {
+	B string `json:"b"`
+	// P is the phase of a name search (phasePrefix, phaseSimilar), 0
+	// elsewhere; S the similarity of the row in phaseSimilar.
+	P int     `json:"p,omitempty"`
+	S float32 `json:"s,omitempty"`
+	// F and A are the folded name and the account ID; T the contract
+	// number, where one orders the rows.
+	F string `json:"f,omitempty"`
+	A string `json:"a,omitempty"`
+	T string `json:"t,omitempty"`
+}
+
+func (c cursor) encode() string { return readmodel.EncodeCursor(c) }
+
+func decodeCursor(s string) (cursor, error) {
+	var c cursor
+	if err := readmodel.DecodeCursor(s, &c); err != nil || c.B == "" {
+		return cursor{}, ErrBadCursor
+	}
+	return c, nil
+}
+
+// bind returns a short digest of a query's parts, to bind a cursor to it.
+func bind(parts ...string) string {
+	h := sha256.Sum256([]byte(strings.Join(parts, "\x00")))
+	return base64.RawURLEncoding.EncodeToString(h[:9])
+}
+
+// Phases of a name search: the names starting with the search (an exact
+// match first, as the shortest of them), then the names spelled closely.
+const (
+	phasePrefix  = 1
+	phaseSimilar = 2
+)
+
+// prefixEnd returns the least string above every string starting with p
+// (in byte order, which is code point order in UTF-8): p with its last
+// character incremented, so that [p, prefixEnd(p)) is exactly the strings
+// starting with p. A bound of a real character, unlike p followed by
+// U+10FFFF, lets the planner estimate the range from its histogram. It
+// returns "" (no bound) for "" and for a p of only U+10FFFF.
+func prefixEnd(p string) string {
+	for p != "" {
+		r, n := utf8.DecodeLastRuneInString(p)
+		p = p[:len(p)-n]
+		switch {
+		case r == utf8.MaxRune || r == utf8.RuneError && n == 1:
+			continue // no next character: the bound is one character shorter
+		case r+1 == 0xD800:
+			return p + string(rune(0xE000)) // past the surrogates
+		default:
+			return p + string(r+1)
+		}
+	}
+	return ""
+}
+
+// nameSearch is a company-name search over company_names, the rows it
+// leads to (joined to the match m and the company co) and their order.
+type nameSearch struct {
+	fold string
+	bind string
+	// join joins the rows each company leads to (none: the company);
+	// cols are the columns selected after the match's; tie orders the
+	// rows of one company ("" when there is one).
+	join, cols, tie string
+	// where returns the conditions on the rows, the viewer's scope among
+	// them.
+	where func(a *args) []string
+}
+
+// similar reports whether the search looks for close spellings too.
+func (s nameSearch) similar() bool { return utf8.RuneCountInString(s.fold) >= minSimilarRunes }
+
+// check refuses a cursor not issued for this search.
+func (s nameSearch) check(c *cursor) error {
+	if c == nil {
+		return nil
+	}
+	ok := c.B == s.bind && c.A != "" && (c.T != "") == (s.tie != "")
+	switch c.P {
+	case phasePrefix:
+		ok = ok && c.S == 0
+	case phaseSimilar:
+		ok = ok && s.similar()
+	default:
+		ok = false
+	}
+	if !ok {
+		return ErrBadCursor
+	}
+	return nil
+}
+
+// match is how a company was found, and the company.
+type match struct {
+	fold, matched string // the name row that matched: folded, as written
+	former        bool
+	score         float32
+	accountID     string
+	name          string // the company's current name
+	formerNames   []string
+}
+
+func (m *match) targets() []any {
+	return []any{&m.fold, &m.former, &m.matched, &m.score, &m.accountID, &m.name, &m.formerNames}
+}
+
+// query returns the statement of one phase, for up to limit rows after c.
+//
+// Each company is found once, by its best name: in the prefix phase its
+// current name if that matches, else the smallest matching former fold;
+// in the similar phase its most similar name (ties as before), and only if
+// no name of it starts with the search (those were found by the prefix
+// phase). Both tell from the company row (its current and former folds)
+// whether another of its names wins, never from another scan of the
+// names. The prefix phase walks the name btree in order and stops after a
+// page; the similar phase reads the trigram index.
+func (s nameSearch) query(phase int, c *cursor, limit int) (string, []any) {
+	a := &args{}
+	q := a.add(s.fold)
+	var m string
+	where := []string{`co.status = 'active'`}
+	// prefixed is true when a name of the company starts with the search.
+	prefixed := `(starts_with(co.name_fold, ` + q + `) OR EXISTS (SELECT 1 FROM unnest(co.former_folds) f WHERE starts_with(f, ` + q + `)))`
+	if phase == phasePrefix {
+		m = `SELECT n.account_id, n.name_fold, n.former, n.name, 0::real AS score FROM ` + Schema + `.company_names n
+			WHERE n.name_fold >= ` + q
+		if end := prefixEnd(s.fold); end != "" {
+			m += ` AND n.name_fold < ` + a.add(end)
+		} else {
+			m += ` AND starts_with(n.name_fold, ` + q + `)`
+		}
+		where = append(where, `(NOT m.former OR NOT starts_with(co.name_fold, `+q+`)
+			AND NOT EXISTS (SELECT 1 FROM unnest(co.former_folds) f WHERE starts_with(f, `+q+`) AND f < m.name_fold))`)
+	} else {
+		m = `SELECT DISTINCT ON (n.account_id) n.account_id, n.name_fold, n.former, n.name,
+				similarity(n.name_fold, ` + q + `) AS score
+			FROM ` + Schema + `.company_names n WHERE n.name_fold % ` + q + `
+			ORDER BY n.account_id, score DESC, n.former, n.name_fold`
+		where = append(where, `NOT `+prefixed)
+	}
+	where = append(where, s.where(a)...)
+	key := "m.name_fold, m.account_id"
+	if s.tie != "" {
+		key += ", " + s.tie
+	}
+	if c != nil {
+		vals := a.add(c.F) + ", " + a.add(c.A)
+		if s.tie != "" {
+			vals += ", " + a.add(c.T)
+		}
+		cmp := "(" + key + ") > (" + vals + ")"
+		if phase == phaseSimilar {
+			sc := a.add(c.S)
+			cmp = "(m.score < " + sc + "::real OR (m.score = " + sc + "::real AND " + cmp + "))"
+		}
+		where = append(where, cmp)
+	}
+	order := key
+	if phase == phaseSimilar {
+		order = "m.score DESC, " + key
+	}
+	return `WITH m AS (` + m + `)
+		SELECT m.name_fold, m.former, m.name, m.score, co.account_id, co.name, co.former_names` + s.cols + `
+		FROM m JOIN ` + Schema + `.companies co ON co.account_id = m.account_id` + s.join + `
+		WHERE ` + strings.Join(where, " AND ") + `
+		ORDER BY ` + order + ` LIMIT ` + a.add(limit), a.list
+}
+
+// searchNames runs s from after: the prefix phase (unless after is in the
+// similar one) and, while the page is not full, the similar phase. targets
+// returns the scan targets of an item's own columns (s.cols); finish
+// completes an item from its match and returns its tie key.
+func searchNames[T any](ctx context.Context, q Querier, s nameSearch, after *cursor, limit int,
+	targets func(*T) []any, finish func(*T, *match) string) ([]T, string, error) {
+	var items []T
+	var keys []cursor
+	run := func(phase int, after *cursor, n int) error {
+		sql, list := s.query(phase, after, n)
+		rows, err := q.Query(ctx, sql, list...)
+		if err != nil {
+			return fmt.Errorf("search %q: %w", s.fold, err)
+		}
+		defer rows.Close()
+		for rows.Next() {
+			var it T
+			var m match
+			if err := rows.Scan(append(m.targets(), targets(&it)...)...); err != nil {
+				return fmt.Errorf("search %q: %w", s.fold, err)
+			}
+			k := cursor{B: s.bind, P: phase, F: m.fold, A: m.accountID, T: finish(&it, &m)}
+			if phase == phaseSimilar {
+				k.S = m.score
+			}
+			items, keys = append(items, it), append(keys, k)
+		}
+		if err := rows.Err(); err != nil {
+			return fmt.Errorf("search %q: %w", s.fold, err)
+		}
+		return nil
+	}
+	if after == nil || after.P == phasePrefix {
+		if err := run(phasePrefix, after, limit+1); err != nil {
+			return nil, "", err
+		}
+	}
+	if len(items) <= limit && s.similar() {
+		var from *cursor
+		if after != nil && after.P == phaseSimilar {
+			from = after
+		}
+		if err := run(phaseSimilar, from, limit+1-len(items)); err != nil {
+			return nil, "", err
+		}
+	}
+	if items == nil {
+		items = []T{}
+	}
+	if len(items) <= limit {
+		return items, "", nil
+	}
+	return items[:limit], keys[limit-1].encode(), nil
+}

@@ -1,0 +1,214 @@
+package contracts_test
+
+import (
+	"errors"
+	"fmt"
+	"slices"
+	"testing"
+
+	"github.com/channeldesk/channeldesk/domain/account"
+	"github.com/channeldesk/channeldesk/projections/contracts"
+)
+
+// TestSearchQuality: a company name is found whatever the case, accents,
+// punctuation and legal suffix, by a prefix, by a close misspelling and by
+// a former name (marked as renamed); exact matches come first, then
+// prefixes, then close spellings, most similar first; the address narrows.
+func TestSearchQuality(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t, false)
+	companies := []struct{ id, name, country, state, city string }{
+		{"720001HQ", "ABC Ltd", "GB", "", "London"},
+		{"720002HQ", "ABC Consulting", "DE", "", "Köln"},
+		{"720003HQ", "Société Générale S.A.", "FR", "Île-de-France", "Paris"},
+		{"720004HQ", "Müller & Söhne GmbH", "DE", "Baden-Württemberg", "Stuttgart"},
+		{"720005HQ", "Acme Robotics", "US", "CA", "San José"},
+		{"720006HQ", "Oldname Industries", "DE", "", "Berlin"},
+		{"720007HQ", "ABD Ltd", "GB", "", "Leeds"},
+		{"720008HQ", "Zebra Zoology", "GB", "", "London"},
+	}
+	for i, c := range companies {
+		e.register(c.id, c.name, c.country, c.state, c.city)
+		e.agreement(fmt.Sprintf("ELA-%06d", i+1), c.id)
+	}
+	e.on("account-720006HQ", account.CompanyRenamed{AccountID: "720006HQ", OldName: "Oldname Industries", NewName: "Newname Industries"})
+	e.build()
+
+	for _, c := range []struct {
+		query                string
+		country, state, city string
+		want                 []string // contract numbers, in order
+	}{
+		{query: "ABC, Ltd.", want: []string{"ELA-000001", "ELA-000002", "ELA-000007"}},          // exact, prefix, similar
+		{query: "abc ltd", want: []string{"ELA-000001", "ELA-000002", "ELA-000007"}},            // legal suffix ignored
+		{query: "abc consulting", want: []string{"ELA-000002"}},                                 // exact only
+		{query: "ab", want: []string{"ELA-000001", "ELA-000002", "ELA-000007"}},                 // prefix (too short for similarity)
+		{query: "SOCIETE GENERALE", want: []string{"ELA-000003"}},                               // accents
+		{query: "société-générale, s.a.", want: []string{"ELA-000003"}},                         // punctuation, suffix
+		{query: "muller sohne", want: []string{"ELA-000004"}},                                   // '&' and umlauts
+		{query: "Mueller Soehne", want: []string{"ELA-000004"}},                                 // close spelling
+		{query: "acme robtics", want: []string{"ELA-000005"}},                                   // a typo
+		{query: "acme", want: []string{"ELA-000005"}},                                           // prefix
+		{query: "newname", want: []string{"ELA-000006"}},                                        // current name
+		{query: "oldname industries", want: []string{"ELA-000006"}},                             // former name
+		{query: "abc", country: "gb", want: []string{"ELA-000001", "ELA-000007"}},               // country, either case
+		{query: "societe", state: "ILE DE FRANCE", city: "paris", want: []string{"ELA-000003"}}, // state and city folded
+		{query: "societe", city: "Lyon"},                                                        // another city
+		{query: "acme", city: "San Jose", want: []string{"ELA-000005"}},
+		{query: "nothing like it"},
+		{query: "%"},                                                                          // folds to nothing
+		{query: "a%", want: []string{"ELA-000001", "ELA-000002", "ELA-000007", "ELA-000005"}}, // no wildcards: the prefix "a"
+	} {
+		got := e.searchAll(staff, contracts.Filter{Company: c.query, Country: c.country, State: c.state, City: c.city})
+		if !slices.Equal(numbers(got), c.want) && !(len(got) == 0 && len(c.want) == 0) {
+			t.Errorf("%q %s/%s/%s: %v, want %v", c.query, c.country, c.state, c.city, numbers(got), c.want)
+		}
+	}
+
+	// Found by the former name: marked as renamed, with the name matched.
+	got := e.searchAll(staff, contracts.Filter{Company: "Oldname"})
+	if len(got) != 1 || !got[0].Renamed || got[0].MatchedFormerName != "Oldname Industries" ||
+		got[0].CompanyName != "Newname Industries" || !slices.Equal(got[0].FormerNames, []string{"Oldname Industries"}) {
+		t.Fatalf("by the former name: %+v", got)
+	}
+	got = e.searchAll(staff, contracts.Filter{Company: "Newname"})
+	if len(got) != 1 || !got[0].Renamed || got[0].MatchedFormerName != "" {
+		t.Fatalf("by the current name: %+v", got)
+	}
+	// And the fields of a contract.
+	got = e.searchAll(staff, contracts.Filter{Company: "abc ltd"})
+	want := contracts.Contract{ContractNumber: "ELA-000001", Program: "enterprise", AccountID: "720001HQ", CompanyName: "ABC Ltd",
+		PrimaryAdmin: "C-000001", SecondaryAdmin: "C-000002", DiscountLevel: 3, TermStart: "2024-01-01", TermEnd: "2026-12-31",
+		Status: "active", Country: "GB", City: "London", FormerNames: []string{}}
+	if fmt.Sprintf("%+v", got[0]) != fmt.Sprintf("%+v", want) {
+		t.Fatalf("contract:\n got %+v\nwant %+v", got[0], want)
+	}
+	// VAT search ranks the same way and lists EMEA and APAC only.
+	vs, _, err := contracts.VAT(e.Ctx, e.Pool, staff, contracts.VATFilter{Company: "abc"})
+	if err != nil || len(vs) != 3 || vs[0].AccountID != "720001HQ" || vs[1].AccountID != "720002HQ" || vs[2].AccountID != "720007HQ" {
+		t.Fatalf("vat search: %+v %v", vs, err)
+	}
+	if vs, _, err := contracts.VAT(e.Ctx, e.Pool, staff, contracts.VATFilter{Company: "acme robtics"}); err != nil || len(vs) != 0 {
+		t.Fatalf("vat search of an AMER customer: %+v %v", vs, err)
+	}
+	if vs, _, err := contracts.VAT(e.Ctx, e.Pool, staff, contracts.VATFilter{Company: "oldname"}); err != nil || len(vs) != 1 ||
+		!vs[0].Renamed || vs[0].MatchedFormerName != "Oldname Industries" {
+		t.Fatalf("vat search by a former name: %+v %v", vs, err)
+	}
+}
+
+// TestSearchPaging: paging through a search of both phases in pages of
+// every size gives every row once, in the order of one large page; a
+// cursor of another query or another kind of viewer is refused.
+func TestSearchPaging(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t, false)
+	n := 0
+	for i := 0; i < 12; i++ {
+		id := fmt.Sprintf("73%04dHQ", i)
+		e.register(id, fmt.Sprintf("Paging %02d Ltd", i%7), "DE", "", "Berlin") // names shared by two companies
+		n++
+		e.agreement(fmt.Sprintf("ELA-%06d", n), id)
+		if i%3 == 0 {
+			n++
+			e.agreement(fmt.Sprintf("EASY-%06d", n), id)
+		}
+	}
+	for i := 0; i < 6; i++ { // close spellings, not prefixes
+		id := fmt.Sprintf("74%04dHQ", i)
+		e.register(id, fmt.Sprintf("Apaging %d", i), "FR", "", "Paris")
+		n++
+		e.agreement(fmt.Sprintf("ELA-%06d", n), id)
+	}
+	e.build()
+	all, next, err := contracts.Search(e.Ctx, e.Pool, staff, contracts.Filter{Company: "paging", Limit: 500})
+	if err != nil || next != "" || len(all) != n {
+		t.Fatalf("one page: %d of %d, %q %v", len(all), n, next, err)
+	}
+	if all[len(all)-1].CompanyName[:7] != "Apaging" || all[0].CompanyName != "Paging 00 Ltd" {
+		t.Fatalf("order: %v", numbers(all))
+	}
+	for _, limit := range []int{1, 2, 3, 5, 16, 17} {
+		if got := e.searchAll(staff, contracts.Filter{Company: "paging", Limit: limit}); !slices.Equal(numbers(got), numbers(all)) {
+			t.Fatalf("pages of %d:\n got %v\nwant %v", limit, numbers(got), numbers(all))
+		}
+	}
+	// By company ID, a page at a time.
+	ids := e.searchAll(staff, contracts.Filter{CompanyID: "730000HQ", Limit: 1})
+	if !slices.Equal(numbers(ids), []string{"EASY-000002", "ELA-000001"}) {
+		t.Fatalf("by ID: %v", numbers(ids))
+	}
+	// Associated customers, a page at a time.
+	var letters []string
+	f := contracts.LetterFilter{Letter: "p", Limit: 5}
+	for {
+		page, next, err := contracts.Associated(e.Ctx, e.Pool, staff, f)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, a := range page {
+			letters = append(letters, a.AccountID)
+		}
+		if next == "" {
+			break
+		}
+		f.Cursor = next
+	}
+	if len(letters) != 12 || letters[0] != "730000HQ" || letters[1] != "730007HQ" || letters[11] != "730006HQ" {
+		t.Fatalf("associated: %v", letters)
+	}
+
+	_, cur, _ := contracts.Search(e.Ctx, e.Pool, staff, contracts.Filter{Company: "paging", Limit: 2})
+	_, idCur, _ := contracts.Search(e.Ctx, e.Pool, staff, contracts.Filter{CompanyID: "730000HQ", Limit: 1})
+	_, letterCur, _ := contracts.Associated(e.Ctx, e.Pool, staff, contracts.LetterFilter{Letter: "p", Limit: 2})
+	for _, c := range []struct {
+		name string
+		run  func() error
+	}{
+		{"another name", func() error {
+			_, _, err := contracts.Search(e.Ctx, e.Pool, staff, contracts.Filter{Company: "pagin", Cursor: cur})
+			return err
+		}},
+		{"another filter", func() error {
+			_, _, err := contracts.Search(e.Ctx, e.Pool, staff, contracts.Filter{Company: "paging", City: "Berlin", Cursor: cur})
+			return err
+		}},
+		{"another kind of viewer", func() error {
+			_, _, err := contracts.Search(e.Ctx, e.Pool, partner(pOrder), contracts.Filter{Company: "paging", Cursor: cur})
+			return err
+		}},
+		{"a name search's cursor by ID", func() error {
+			_, _, err := contracts.Search(e.Ctx, e.Pool, staff, contracts.Filter{CompanyID: "730000HQ", Cursor: cur})
+			return err
+		}},
+		{"another ID", func() error {
+			_, _, err := contracts.Search(e.Ctx, e.Pool, staff, contracts.Filter{CompanyID: "730001HQ", Cursor: idCur})
+			return err
+		}},
+		{"another letter", func() error {
+			_, _, err := contracts.Associated(e.Ctx, e.Pool, staff, contracts.LetterFilter{Letter: "q", Cursor: letterCur})
+			return err
+		}},
+		{"a letter cursor in a VAT search", func() error {
+			_, _, err := contracts.VAT(e.Ctx, e.Pool, staff, contracts.VATFilter{Company: "paging", Cursor: letterCur})
+			return err
+		}},
+		{"a cursor in a VAT lookup by ID", func() error {
+			_, _, err := contracts.VAT(e.Ctx, e.Pool, staff, contracts.VATFilter{CompanyID: "730000HQ", Cursor: cur})
+			return err
+		}},
+		{"garbage", func() error {
+			_, _, err := contracts.Search(e.Ctx, e.Pool, staff, contracts.Filter{Company: "paging", Cursor: "eyJiIjoieCJ9"})
+			return err
+		}},
+	} {
+		if err := c.run(); !errors.Is(err, contracts.ErrBadCursor) {
+			t.Errorf("%s: %v, want a bad cursor", c.name, err)
+		}
+	}
+	for _, l := range []int{-1, 501} {
+		if _, _, err := contracts.Search(e.Ctx, e.Pool, staff, contracts.Filter{Company: "paging", Limit: l}); !errors.Is(err, contracts.ErrBadLimit) {
+			t.Errorf("limit %d: %v", l, err)
+		}
+	}
+}
