@@ -88,7 +88,7 @@ func TestEveryReadModelRebuildsToItsLiveRows(t *testing.T) {
 		for _, rows := range live {
 			rowCount += len(rows)
 		}
-		if rowCount == 0 && p.Name() != "contracts" && p.Name() != "orders" && p.Name() != "licenses" {
+		if rowCount == 0 {
 			t.Errorf("%s: no rows after the demo load", p.Name())
 		}
 		if err := a.Projections.Rebuild(ctx, p.Name()); err != nil {
