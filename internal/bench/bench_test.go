@@ -25,7 +25,7 @@ func TestAppendFiguresAtTinySize(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if len(rows) != 5 { // two concurrencies, batched against INSERT and COPY
+	if len(rows) != 4 { // two concurrencies, batched against INSERT and COPY
 		t.Fatalf("got %d rows, want 4: %+v", len(rows), rows)
 	}
 	for _, r := range rows {
