@@ -47,6 +47,9 @@ type accountView struct {
 
 // getAccount: GET /v1/accounts/{id}.
 func (s *Server) getAccount(w http.ResponseWriter, r *http.Request) error {
+	if err := onlyParams(r.URL.Query(), "min_position"); err != nil {
+		return err
+	}
 	if err := s.waitMinPosition(r, customersModel); err != nil {
 		return err
 	}

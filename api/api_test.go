@@ -97,18 +97,22 @@ type resp struct {
 func (e *env) do(method, path, token string, body any, headers ...string) resp {
 	e.t.Helper()
 	var rd io.Reader
+	var sent []byte
 	switch b := body.(type) {
 	case nil:
 	case string:
-		rd = strings.NewReader(b)
+		sent = []byte(b)
 	case []byte:
-		rd = bytes.NewReader(b)
+		sent = b
 	default:
 		j, err := json.Marshal(b)
 		if err != nil {
 			e.t.Fatal(err)
 		}
-		rd = bytes.NewReader(j)
+		sent = j
+	}
+	if body != nil {
+		rd = bytes.NewReader(sent)
 	}
 	req, err := http.NewRequest(method, e.base+path, rd)
 	if err != nil {
@@ -131,6 +135,9 @@ func (e *env) do(method, path, token string, body any, headers ...string) resp {
 	raw, _ := io.ReadAll(res.Body)
 	r := resp{status: res.StatusCode, header: res.Header, raw: raw}
 	_ = json.Unmarshal(raw, &r.body)
+	// Every exchange is checked against the OpenAPI document
+	// (openapi_check_test.go).
+	e.checkOpenAPI(req, sent, res, raw)
 	return r
 }
 
