@@ -141,6 +141,11 @@ func (s *Server) exportCustomers(w http.ResponseWriter, r *http.Request) error {
 	if err := onlyParams(q, "format", "q", "domain", "relationship", "tag", "limit", "cursor", "min_position"); err != nil {
 		return err
 	}
+	for _, name := range []string{"q", "domain", "relationship", "tag"} {
+		if len(q.Get(name)) > 500 {
+			return badParam(name, "must be at most 500 characters") // as in the list (and the OpenAPI document)
+		}
+	}
 	if f := q.Get("format"); f != "" && f != "csv" {
 		return badParam("format", "must be csv")
 	}

@@ -8,6 +8,7 @@ import (
 	"sort"
 	"strconv"
 	"strings"
+	"unicode/utf8"
 
 	"github.com/channeldesk/channeldesk/eventstore"
 	"github.com/channeldesk/channeldesk/projections"
@@ -45,10 +46,16 @@ func limitParam(q url.Values) (int, error) {
 }
 
 // onlyParams refuses unknown and repeated query parameters, so that a typo
-// does not silently widen a search.
+// does not silently widen a search, and values that are not text (invalid
+// UTF-8, NUL), which PostgreSQL refuses to compare.
 func onlyParams(q url.Values, allowed ...string) error {
 	var unknown []string
 	for k, vs := range q {
+		for _, v := range vs {
+			if !utf8.ValidString(v) || strings.ContainsRune(v, 0) {
+				return badParam(k, "must be UTF-8 text without NUL characters")
+			}
+		}
 		known := false
 		for _, a := range allowed {
 			if k == a {

@@ -58,6 +58,11 @@ type cursor struct {
 	ID string    `json:"i"`
 }
 
+// partnerVisibleOperations are the account commands whose records a
+// partner sees for the customers it is related to: changes to the company
+// facts the customer list shows it.
+var partnerVisibleOperations = []string{"RegisterAccount", "RenameCompany", "ChangeAddress", "SetVATNumber", "TagAccount", "UntagAccount"}
+
 // query builds the log's query for viewer and f: both tables, the same
 // conditions, newest first. limit 0 reads everything (Export).
 func query(viewer domain.Principal, f Filter, after *cursor, limit int) (string, []any, bool) {
@@ -73,9 +78,15 @@ func query(viewer domain.Principal, f Filter, after *cursor, limit int) (string,
 		own := arg(viewer.AccountID)
 		where = append(where, `(customer_id = `+own+` OR starts_with(actor, 'customer:' || `+own+` || '/'))`)
 	case readmodel.SeeRelated:
+		// Its own actions, and the changes to the company facts of the
+		// customers it is related to (what the customer list shows it).
+		// Records about others' orders, licenses, agreements, cases, a
+		// customer's contacts or a merge's inventory answer to those read
+		// models' rules, which the log must not get round.
 		p := arg(viewer.PartnerID)
-		where = append(where, `(starts_with(actor, 'partner:' || `+p+` || '/') OR customer_id IN (
-			SELECT account_id FROM proj_customers.relationships WHERE party_id = `+p+`))`)
+		where = append(where, `(starts_with(actor, 'partner:' || `+p+` || '/') OR (resource_type = 'account'
+			AND operation = ANY(`+arg(partnerVisibleOperations)+`)
+			AND customer_id IN (SELECT account_id FROM proj_customers.relationships WHERE party_id = `+p+`)))`)
 	default:
 		return "", nil, false
 	}
@@ -135,8 +146,11 @@ func scanRecord(row pgx.CollectableRow) (Record, error) {
 // List returns a page of the records viewer may see that f selects, newest
 // first, and the cursor of the next page ("" on the last). Staff with a
 // role see every record; a customer contact the records about its account
-// and its own actions; a partner contact its own actions and the records
-// about the customers it is related to (proj_customers.relationships).
+// and its own actions; a partner contact its own actions and the changes
+// to the company facts of the customers it is related to
+// (partnerVisibleOperations; proj_customers.relationships) — never records
+// about another party's orders, licenses, agreements or cases, which the
+// other read models would not show it.
 func List(ctx context.Context, q readmodel.Querier, viewer domain.Principal, f Filter) ([]Record, string, error) {
 	limit, err := readmodel.PageSize(f.Limit)
 	if err != nil {

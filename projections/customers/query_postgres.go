@@ -7,6 +7,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"unicode/utf8"
 
 	"github.com/jackc/pgx/v5"
 
@@ -239,8 +240,8 @@ const MaxMergeHops = 16
 // account gets the first of them (in byte order).
 func Get(ctx context.Context, q Querier, viewer domain.Principal, accountID string) (Customer, []string, error) {
 	sc := readmodel.ScopeOf(viewer)
-	if sc == readmodel.SeeNothing {
-		return Customer{}, nil, ErrNotFound
+	if sc == readmodel.SeeNothing || !utf8.ValidString(accountID) || strings.ContainsRune(accountID, 0) {
+		return Customer{}, nil, ErrNotFound // not text: no account has that ID
 	}
 	var from []string
 	id := accountID

@@ -10,6 +10,7 @@ import (
 	"strconv"
 	"strings"
 	"time"
+	"unicode/utf8"
 
 	"github.com/jackc/pgx/v5"
 
@@ -242,6 +243,9 @@ func DistributorOrders(ctx context.Context, q Querier, viewer domain.Principal, 
 // Get returns order number as viewer may see it: ErrNotFound when it does
 // not exist or is not visible, deliberately indistinguishable.
 func Get(ctx context.Context, q Querier, viewer domain.Principal, number string) (Order, error) {
+	if !utf8.ValidString(number) || strings.ContainsRune(number, 0) {
+		return Order{}, ErrNotFound // not text: no order has that number
+	}
 	sc, err := scopeOf(ctx, q, viewer)
 	if err != nil {
 		return Order{}, err

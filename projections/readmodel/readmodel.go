@@ -117,5 +117,10 @@ func DecodeCursor(s string, v any) error {
 	if _, err := dec.Token(); err != io.EOF {
 		return ErrBadCursor
 	}
+	// A NUL (JSON \u0000) is no character of a real cursor, and PostgreSQL
+	// refuses it in text.
+	if bytes.Contains(raw, []byte(`\u0000`)) {
+		return ErrBadCursor
+	}
 	return nil
 }
