@@ -9,7 +9,10 @@
 // name, former names, address, region, VAT number, merge status); and
 // company_names, one row per name a company is found by (its current name
 // and every former one), folded with names.FoldCompany, with a btree for
-// prefixes and a pg_trgm GIN index for close spellings.
+// prefixes and pg_trgm GIN indexes for close spellings (of every name, and
+// of the names of companies that hold an agreement: held); former_names,
+// the former ones again, for a partner's search. The function close_names
+// reads a trigram index at the threshold of a search (setupSQL).
 //
 // Queries answer GET /v1/contracts, /v1/associated-customers and /v1/vat,
 // scoped to what the viewer may see. Who may see a customer is read from

@@ -1,6 +1,8 @@
 package contracts
 
 import (
+	"slices"
+
 	"github.com/channeldesk/channeldesk/eventstore"
 	"github.com/channeldesk/channeldesk/projections"
 )
@@ -39,12 +41,25 @@ func (f *fold) Tables() []projections.Table {
 	if ids := f.b.companyOrder; len(ids) > 0 {
 		out = append(out, projections.Table{Name: "companies", Columns: companyColumns, Rows: len(ids),
 			Values: func(i int) []any { return f.b.companies[ids[i]].values() }})
+		// The fold has every agreement: it knows which companies hold one.
+		holders := map[string]bool{}
+		for _, a := range f.b.contracts {
+			holders[a.accountID] = true
+		}
 		var nameRows [][]any
 		for _, id := range ids {
-			nameRows = append(nameRows, f.b.companies[id].nameValues()...)
+			nameRows = append(nameRows, f.b.companies[id].nameValues(true, holders[id])...)
 		}
-		out = append(out, projections.Table{Name: "company_names", Columns: nameColumns, Rows: len(nameRows),
-			Values: func(i int) []any { return nameRows[i] }})
+		out = append(out, projections.Table{Name: "company_names", Columns: append(slices.Clip(nameColumns), heldColumn),
+			Rows: len(nameRows), Values: func(i int) []any { return nameRows[i] }})
+		var formerRows [][]any
+		for _, id := range ids {
+			formerRows = append(formerRows, f.b.companies[id].formerValues()...)
+		}
+		if len(formerRows) > 0 {
+			out = append(out, projections.Table{Name: "former_names", Columns: formerColumns, Rows: len(formerRows),
+				Values: func(i int) []any { return formerRows[i] }})
+		}
 	}
 	if ns := f.b.contractOrder; len(ns) > 0 {
 		out = append(out, projections.Table{Name: "contracts", Columns: contractColumns, Rows: len(ns),

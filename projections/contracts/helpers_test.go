@@ -123,6 +123,7 @@ func (e *env) dump() []string {
 	for _, q := range []string{
 		`SELECT row_to_json(c)::text FROM proj_contracts.companies c ORDER BY account_id`,
 		`SELECT row_to_json(n)::text FROM proj_contracts.company_names n ORDER BY account_id, name_fold`,
+		`SELECT row_to_json(n)::text FROM proj_contracts.former_names n ORDER BY account_id, name_fold`,
 		`SELECT row_to_json(c)::text FROM proj_contracts.contracts c ORDER BY contract_number`,
 	} {
 		rows, err := e.Pool.Query(e.Ctx, q)

@@ -15,9 +15,10 @@ import (
 
 // TestQueriesUseIndexes: on tables of 100 000 companies, the planner
 // serves every name search from the indexes Setup creates — the name
-// btree for prefixes and first letters, the trigram index for close
-// spellings — and never scans a whole table of names; each query stays
-// well within a page's time.
+// btree for prefixes and first letters, close_names and its trigram
+// indexes for close spellings, a partner's relationships — and never
+// scans a whole table of names; each query stays well within a page's
+// time.
 func TestQueriesUseIndexes(t *testing.T) {
 	t.Parallel()
 	e := projtest.New(t, false)
@@ -47,15 +48,19 @@ func TestQueriesUseIndexes(t *testing.T) {
 	e.Exec(`INSERT INTO proj_contracts.companies (account_id, name, name_fold, country, region, registered_at, updated_at, position)
 		SELECT lpad(i::text, 6, '0') || 'QQ', w, w, 'DE', 'EMEA', now(), now(), i
 		FROM generate_series(1, 100000) i, LATERAL (SELECT substr(md5(i::text), 1, 8) || ' ' || substr(md5((i * 7)::text), 1, 6) AS w) x`)
-	e.Exec(`INSERT INTO proj_contracts.company_names (account_id, name_fold, name, former)
-		SELECT account_id, name_fold, name, false FROM proj_contracts.companies
+	e.Exec(`INSERT INTO proj_contracts.company_names (account_id, name_fold, name, former, held)
+		SELECT account_id, name_fold, name, false, true FROM proj_contracts.companies
 		UNION ALL
-		SELECT account_id, 'old ' || name_fold, 'Old ' || name, true FROM proj_contracts.companies WHERE position % 10 = 0`)
+		SELECT account_id, 'old ' || name_fold, 'Old ' || name, true, true FROM proj_contracts.companies WHERE position % 10 = 0`)
+	e.Exec(`INSERT INTO proj_contracts.former_names (account_id, name_fold, name)
+		SELECT account_id, name_fold, name FROM proj_contracts.company_names WHERE former`)
 	e.Exec(`INSERT INTO proj_contracts.contracts (contract_number, program, account_id, discount_level, status, registered_at, updated_at, position)
 		SELECT 'ELA-' || lpad(position::text, 6, '0'), 'enterprise', account_id, 1, 'active', now(), now(), position FROM proj_contracts.companies`)
 	e.Exec(`INSERT INTO proj_customers.relationships (account_id, party_id, party_kind, relationship, since_position)
 		SELECT account_id, lpad((position % 500)::text, 6, '0') || 'PP', 'partner', 'ordering_partner', position FROM proj_contracts.companies`)
-	e.Exec(`ANALYZE proj_contracts.companies, proj_contracts.company_names, proj_contracts.contracts, proj_customers.relationships`)
+	e.Exec(`UPDATE proj_customers.relationships r SET name_fold = c.name_fold FROM proj_contracts.companies c WHERE c.account_id = r.account_id`)
+	e.Exec(`ANALYZE proj_contracts.companies, proj_contracts.company_names, proj_contracts.former_names, proj_contracts.contracts,
+		proj_customers.relationships`)
 
 	staff := view{scope: readmodel.SeeAll}
 	partner := view{scope: readmodel.SeeRelated, partnerID: "000007PP"}
@@ -64,6 +69,10 @@ func TestQueriesUseIndexes(t *testing.T) {
 		t.Fatal(err)
 	}
 	typo := fold[:3] + "x" + fold[4:] // one character off
+	word := typo[:8]                  // a partner scores its customers for a word, no longer than maxScanTrigrams
+	if ts, _ := trigrams(word); len(ts) > maxScanTrigrams {
+		t.Fatalf("%q has %d trigrams", word, len(ts))
+	}
 	type query struct {
 		name string
 		sql  string
@@ -82,15 +91,23 @@ func TestQueriesUseIndexes(t *testing.T) {
 			what string
 			s    nameSearch
 		}{{"contracts", contractSearch(v.v, "", "", "", "")}, {"vat", vatSearch(v.v, "")}} {
-			for _, q := range []struct {
+			qs := []struct {
 				phase int
 				fold  string
 				want  string
 			}{
 				{phasePrefix, fold[:2], "company_names_fold_idx"},
 				{phasePrefix, fold, "company_names_fold_idx"},
-				{phaseSimilar, typo, "company_names_trgm_idx"},
-			} {
+				{phaseSimilar, typo, "close_names"},
+				{phaseSimilar, word, "close_names"},
+			}
+			if v.who == "partner" {
+				// Its relationships, then the names by key; former names
+				// from theirs.
+				qs[0].want, qs[1].want = "relationships_party_idx", "relationships_party_idx"
+				qs[3].want = "relationships_party_idx"
+			}
+			for _, q := range qs {
 				s.s.fold = q.fold
 				sql, args := s.s.query(q.phase, nil, 51)
 				add(v.who+" "+s.what+" "+q.fold, q.want, sql, args)
@@ -137,6 +154,41 @@ func TestQueriesUseIndexes(t *testing.T) {
 			t.Fatalf("%s: %v", q.name, err)
 		}
 		t.Logf("%s: %s", q.name, time.Since(start))
+	}
+
+	// close_names reads a trigram index, whatever the planner thinks of
+	// scoring every name.
+	for _, c := range []struct{ table, cond, want string }{
+		{"proj_contracts.company_names", " AND n.held", "company_names_held_trgm_idx"},
+		{"proj_contracts.company_names", "", "company_names_trgm_idx"},
+		{"proj_contracts.former_names", "", "former_names_trgm_idx"},
+	} {
+		tx, err := e.Pool.Begin(e.Ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var inner string
+		if err := tx.QueryRow(e.Ctx, `SELECT format($1::text, $2::regclass, $3::text)`, closeNamesSQL, c.table, c.cond).Scan(&inner); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := tx.Exec(e.Ctx, `SET LOCAL pg_trgm.similarity_threshold = 0.45; SET LOCAL enable_seqscan = off;
+			SET LOCAL enable_indexscan = off; SET LOCAL enable_indexonlyscan = off`); err != nil {
+			t.Fatal(err)
+		}
+		rows, err := tx.Query(e.Ctx, `EXPLAIN `+inner, typo)
+		if err != nil {
+			t.Fatal(err)
+		}
+		lines, err := pgx.CollectRows(rows, pgx.RowTo[string])
+		if err != nil {
+			t.Fatal(err)
+		}
+		if plan := strings.Join(lines, "\n"); !strings.Contains(plan, c.want) {
+			t.Errorf("close_names on %s%s: plan without %s:\n%s", c.table, c.cond, c.want, plan)
+		}
+		if err := tx.Rollback(e.Ctx); err != nil {
+			t.Fatal(err)
+		}
 	}
 
 	// The searches themselves find the company by prefix and by typo.

@@ -3,6 +3,7 @@ package contracts
 import (
 	"context"
 	"fmt"
+	"maps"
 	"sort"
 	"strconv"
 	"strings"
@@ -33,12 +34,43 @@ func New() *Projection { return &Projection{catalog: catalog.New()} }
 // Name implements projections.Projection.
 func (*Projection) Name() string { return Name }
 
+// Version implements projections.Versioned: 2 added company_names.held
+// (the company holds an agreement) and its trigram index, the table
+// former_names and the functions close_threshold and close_names.
+func (*Projection) Version() int { return 2 }
+
 // Keys and folded names are in the "C" collation (byte order), so that
 // ordering, prefix ranges and cursors agree whatever the database's
 // default collation is. company_names has a btree on the folded name for
-// prefix ranges and a trigram GIN index (pg_trgm, projections migration
-// 00002) for close spellings; companies has a btree on the current folded
-// name for the first-letter list.
+// prefix ranges and trigram GIN indexes (pg_trgm, projections migration
+// 00002) for close spellings: of every name (VAT search) and of the names
+// of companies that hold an agreement (held; contract search). Former
+// names are in former_names too, with indexes of their own, for a
+// partner's search, which reads current names from its relationships
+// (its column former, always true, lets close_names read either table
+// alike); companies has a btree on the current folded name for the
+// first-letter list.
+//
+// close_threshold(q) is the least similarity of a close spelling of the
+// folded search q (see threshold). It is marked PARALLEL UNSAFE, which it
+// is not, so that no statement of a name search (each calls it) plans
+// parallel workers: starting one costs more (a millisecond or two) than
+// these statements take, and the planner, which sees a partner's hundreds
+// of relationships scored, would.
+//
+// close_names(names, q, threshold, held) returns the rows of the table
+// names (this schema's company_names or former_names: a function body
+// cannot name its own schema, which a rebuild renames) whose folded name
+// has a pg_trgm similarity to q of at least threshold and does not start
+// with q, with that similarity; with held, only names of companies that
+// hold an agreement. The % operator the trigram index serves compares with
+// the setting pg_trgm.similarity_threshold: the function sets it for its
+// own statement alone (its SET clause restores it on return, even within
+// a caller's transaction), which no plain statement can do. It also turns
+// off every plan but a bitmap scan, which here can only be of a trigram
+// index: the planner takes a similarity for as cheap as a comparison and
+// would rather score every former name, or every name, than read the
+// index.
 const setupSQL = `
 CREATE TABLE IF NOT EXISTS %[1]s.companies (
     account_id    text COLLATE "C" PRIMARY KEY,
@@ -65,10 +97,37 @@ CREATE TABLE IF NOT EXISTS %[1]s.company_names (
     name_fold  text COLLATE "C" NOT NULL,
     name       text    NOT NULL,
     former     boolean NOT NULL,
+    held       boolean NOT NULL DEFAULT false,
     PRIMARY KEY (account_id, name_fold)
 );
 CREATE INDEX IF NOT EXISTS company_names_fold_idx ON %[1]s.company_names (name_fold, account_id);
 CREATE INDEX IF NOT EXISTS company_names_trgm_idx ON %[1]s.company_names USING gin (name_fold gin_trgm_ops);
+CREATE INDEX IF NOT EXISTS company_names_held_trgm_idx ON %[1]s.company_names USING gin (name_fold gin_trgm_ops) WHERE held;
+CREATE TABLE IF NOT EXISTS %[1]s.former_names (
+    account_id text COLLATE "C" NOT NULL,
+    name_fold  text COLLATE "C" NOT NULL,
+    name       text    NOT NULL,
+    former     boolean NOT NULL DEFAULT true CHECK (former),
+    PRIMARY KEY (account_id, name_fold)
+);
+CREATE INDEX IF NOT EXISTS former_names_fold_idx ON %[1]s.former_names (name_fold, account_id);
+CREATE INDEX IF NOT EXISTS former_names_trgm_idx ON %[1]s.former_names USING gin (name_fold gin_trgm_ops);
+CREATE OR REPLACE FUNCTION %[1]s.close_threshold(q text) RETURNS double precision
+LANGUAGE sql IMMUTABLE PARALLEL UNSAFE
+RETURN greatest(%[3]g, (cardinality(show_trgm(q)) - %[4]d)::float8 / (cardinality(show_trgm(q)) + %[4]d)) - 1e-6;
+CREATE OR REPLACE FUNCTION %[1]s.close_names(names regclass, q text, threshold double precision, held boolean)
+RETURNS TABLE (account_id text, name_fold text, former boolean, name text, score real)
+LANGUAGE plpgsql ROWS 100
+SET pg_trgm.similarity_threshold = 0.3
+SET enable_seqscan = off
+SET enable_indexscan = off
+SET enable_indexonlyscan = off
+AS $fn$
+BEGIN
+    PERFORM set_config('pg_trgm.similarity_threshold', threshold::text, true);
+    RETURN QUERY EXECUTE format(%[2]s, names, CASE WHEN held THEN ' AND n.held' ELSE '' END) USING q;
+END
+$fn$;
 CREATE TABLE IF NOT EXISTS %[1]s.contracts (
     contract_number text COLLATE "C" PRIMARY KEY,
     program         text        NOT NULL,
@@ -89,11 +148,22 @@ CREATE INDEX IF NOT EXISTS contracts_account_idx ON %[1]s.contracts (account_id,
 
 // Setup implements projections.Projection.
 func (*Projection) Setup(ctx context.Context, tx pgx.Tx, schema string) error {
-	if _, err := tx.Exec(ctx, fmt.Sprintf(setupSQL, pgx.Identifier{schema}.Sanitize())); err != nil {
+	if _, err := tx.Exec(ctx, fmt.Sprintf(setupSQL, pgx.Identifier{schema}.Sanitize(), quoteLiteral(closeNamesSQL),
+		minSimilarity, closeTypos)); err != nil {
 		return fmt.Errorf("create contract tables in %s: %w", schema, err)
 	}
 	return nil
 }
+
+// closeNamesSQL is the statement close_names runs, a format() string: %s
+// is the table, the second %s the condition on held; $1 is the search. The
+// trigram index serves "n.name_fold % $1" at the threshold the function
+// sets.
+const closeNamesSQL = `SELECT n.account_id::text, n.name_fold::text, n.former, n.name, similarity(n.name_fold, $1)
+	FROM %s n WHERE n.name_fold %% $1 AND NOT starts_with(n.name_fold, $1)%s`
+
+// quoteLiteral returns s as an SQL string literal.
+func quoteLiteral(s string) string { return "'" + strings.ReplaceAll(s, "'", "''") + "'" }
 
 // Apply implements projections.Projection. It loads the companies and
 // agreements the batch touches, applies the events to them in memory
@@ -141,10 +211,16 @@ func (p *Projection) Apply(ctx context.Context, tx pgx.Tx, schema string, events
 	if err := load(ctx, tx, schema, b, sortedKeys(accounts), sortedKeys(numbers)); err != nil {
 		return err
 	}
+	// The accounts whose agreements the batch may move away: whether they
+	// still hold one is asked again after the write.
+	owners := map[string]bool{}
+	for _, a := range b.contracts {
+		owners[a.accountID] = true
+	}
 	for _, d := range evs {
 		b.add(d.e, d.ev)
 	}
-	return write(ctx, tx, schema, b)
+	return write(ctx, tx, schema, b, owners)
 }
 
 // decode returns the event e carries if the projection uses its type, nil
@@ -229,14 +305,40 @@ func (c *company) scanTargets() []any {
 		&c.stateFold, &c.cityFold, &c.region, &c.vatNo, &c.status, &c.mergedInto, &c.registeredAt, &c.updatedAt, &c.position}
 }
 
+// nameColumns are the columns of a company_names row Apply writes, in the
+// order of company.nameValues; held is set afterwards (setHeld), since
+// Apply does not have every agreement of a company at hand. A fold, which
+// has, writes it with the rows (heldColumn).
 var nameColumns = []string{"account_id", "name_fold", "name", "former"}
 
-// nameValues returns the company_names rows of c.
-func (c *company) nameValues() [][]any {
+const heldColumn = "held"
+
+// nameValues returns the company_names rows of c, each ending with held
+// (whether c holds an agreement) when with is set.
+func (c *company) nameValues(with, held bool) [][]any {
 	ns := c.names()
 	out := make([][]any, len(ns))
 	for i, n := range ns {
 		out[i] = []any{c.accountID, n.fold, n.name, n.former}
+		if with {
+			out[i] = append(out[i], held)
+		}
+	}
+	return out
+}
+
+// formerColumns are the columns of a former_names row, in the order of
+// company.formerValues.
+var formerColumns = []string{"account_id", "name_fold", "name"}
+
+// formerValues returns the former_names rows of c: its company_names rows
+// of former names.
+func (c *company) formerValues() [][]any {
+	var out [][]any
+	for _, n := range c.names() {
+		if n.former {
+			out = append(out, []any{c.accountID, n.fold, n.name})
+		}
 	}
 	return out
 }
@@ -268,8 +370,10 @@ func (a *agreement) scanTargets() []any {
 const copyThreshold = 32
 
 // write writes back what the batch changed: companies and agreements
-// upserted, the names of every company whose names changed replaced.
-func write(ctx context.Context, tx pgx.Tx, schema string, b *builder) error {
+// upserted, the names of every company whose names changed replaced, and
+// company_names.held set again for those companies and for the accounts
+// that held a changed agreement before the batch (owners) or hold it now.
+func write(ctx context.Context, tx pgx.Tx, schema string, b *builder, owners map[string]bool) error {
 	var companies, agreements, nameRows [][]any
 	for _, id := range sortedKeys(b.dirtyCompanies) {
 		companies = append(companies, b.companies[id].values())
@@ -283,18 +387,51 @@ func write(ctx context.Context, tx pgx.Tx, schema string, b *builder) error {
 	if err := upsert(ctx, tx, schema, "contracts", contractColumns, "contract_number", agreements); err != nil {
 		return err
 	}
-	if len(b.dirtyNames) == 0 {
+	held := maps.Clone(owners)
+	for n := range b.dirtyContracts {
+		held[b.contracts[n].accountID] = true
+	}
+	if len(b.dirtyNames) > 0 {
+		changed := sortedKeys(b.dirtyNames)
+		if _, err := tx.Exec(ctx, `DELETE FROM `+table(schema, "company_names")+` WHERE account_id = ANY($1::text[])`,
+			pgx.QueryExecModeExec, changed); err != nil {
+			return fmt.Errorf("replace company names: %w", err)
+		}
+		if _, err := tx.Exec(ctx, `DELETE FROM `+table(schema, "former_names")+` WHERE account_id = ANY($1::text[])`,
+			pgx.QueryExecModeExec, changed); err != nil {
+			return fmt.Errorf("replace former names: %w", err)
+		}
+		var formerRows [][]any
+		for _, id := range changed {
+			c := b.companies[id]
+			nameRows = append(nameRows, c.nameValues(false, false)...)
+			formerRows = append(formerRows, c.formerValues()...)
+			held[id] = true
+		}
+		if err := upsert(ctx, tx, schema, "company_names", nameColumns, "", nameRows); err != nil {
+			return err
+		}
+		if err := upsert(ctx, tx, schema, "former_names", formerColumns, "", formerRows); err != nil {
+			return err
+		}
+	}
+	return setHeld(ctx, tx, schema, sortedKeys(held))
+}
+
+// setHeld sets company_names.held of the accounts given: whether the
+// account holds an agreement now.
+func setHeld(ctx context.Context, tx pgx.Tx, schema string, accounts []string) error {
+	if len(accounts) == 0 {
 		return nil
 	}
-	changed := sortedKeys(b.dirtyNames)
-	if _, err := tx.Exec(ctx, `DELETE FROM `+table(schema, "company_names")+` WHERE account_id = ANY($1::text[])`,
-		pgx.QueryExecModeExec, changed); err != nil {
-		return fmt.Errorf("replace company names: %w", err)
+	if _, err := tx.Exec(ctx, `UPDATE `+table(schema, "company_names")+` n
+		SET held = h.held
+		FROM (SELECT a.id, EXISTS (SELECT 1 FROM `+table(schema, "contracts")+` c WHERE c.account_id = a.id) AS held
+			FROM unnest($1::text[]) a(id)) h
+		WHERE n.account_id = h.id AND n.held <> h.held`, pgx.QueryExecModeExec, accounts); err != nil {
+		return fmt.Errorf("mark companies holding agreements: %w", err)
 	}
-	for _, id := range changed {
-		nameRows = append(nameRows, b.companies[id].nameValues()...)
-	}
-	return upsert(ctx, tx, schema, "company_names", nameColumns, "", nameRows)
+	return nil
 }
 
 func sortedKeys[V any](m map[string]V) []string {
@@ -326,7 +463,7 @@ func upsert(ctx context.Context, tx pgx.Tx, schema, name string, columns []strin
 	}
 	if len(rows) >= copyThreshold {
 		tmp := "contracts_upsert_" + name
-		if _, err := tx.Exec(ctx, `CREATE TEMP TABLE IF NOT EXISTS `+tmp+` (LIKE `+table(schema, name)+`) ON COMMIT DROP`); err != nil {
+		if _, err := tx.Exec(ctx, `CREATE TEMP TABLE IF NOT EXISTS `+tmp+` (LIKE `+table(schema, name)+` INCLUDING DEFAULTS) ON COMMIT DROP`); err != nil {
 			return fmt.Errorf("write %s: %w", name, err)
 		}
 		if _, err := tx.Exec(ctx, `TRUNCATE `+tmp); err != nil {

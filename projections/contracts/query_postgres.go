@@ -6,6 +6,7 @@ import (
 	"encoding/base64"
 	"errors"
 	"fmt"
+	"math"
 	"strconv"
 	"strings"
 	"unicode/utf8"
@@ -84,7 +85,10 @@ type Filter struct {
 	// accents, punctuation and legal suffixes do not matter) with the
 	// current and every former name of each company: names starting with
 	// it come first (an exact match first of all), then names spelled
-	// closely (pg_trgm similarity), most similar first.
+	// closely, most similar first: a pg_trgm similarity of at least 0.3,
+	// and for a longer search at least that of a name two typos away
+	// (threshold), so that a full name does not list every name sharing
+	// one of its words; MaxClose companies at most.
 	Company string
 	// Country is an ISO 3166-1 alpha-2 code (either case); State and City
 	// are compared folded (names.Fold). Empty ones do not filter.
@@ -189,12 +193,15 @@ func contractSearch(v view, fold, country, state, city string) nameSearch {
 	return nameSearch{
 		fold: fold,
 		bind: bind("contracts/company", fold, country, state, city, v.key()),
+		v:    v,
+		rels: contractRels,
+		held: true,
 		tie:  "c.contract_number",
 		cols: `, c.contract_number, c.program, c.primary_admin, c.secondary_admin, c.discount_level,
 			c.term_start, c.term_end, c.status, co.country, co.state, co.city`,
 		join: ` JOIN ` + Schema + `.contracts c ON c.account_id = co.account_id`,
 		where: func(a *args) []string {
-			w := []string{v.cond(a, "co.account_id", contractRels)}
+			var w []string
 			if country != "" {
 				w = append(w, `co.country = `+a.add(country))
 			}
@@ -475,9 +482,10 @@ func vatSearch(v view, fold string) nameSearch {
 	return nameSearch{
 		fold: fold,
 		bind: bind("vat/company", fold, v.key()),
+		v:    v,
 		cols: `, co.country, co.region, co.vat_number`,
 		where: func(a *args) []string {
-			return []string{`co.region = ANY(` + a.add(vatRegions) + `::text[])`, v.cond(a, "co.account_id", nil)}
+			return []string{`co.region = ANY(` + a.add(vatRegions) + `::text[])`}
 		},
 	}
 }
@@ -652,12 +660,20 @@ func prefixEnd(p string) string {
 type nameSearch struct {
 	fold string
 	bind string
+	// v is the viewer; rels the relationships that let a partner see a
+	// company (nil: any, see view.cond).
+	v    view
+	rels []string
+	// held is set when the rows are a company's agreements: only companies
+	// that hold one are listed, and their names have an index of their own
+	// (company_names.held).
+	held bool
 	// join joins the rows each company leads to (none: the company);
 	// cols are the columns selected after the match's; tie orders the
 	// rows of one company ("" when there is one).
 	join, cols, tie string
-	// where returns the conditions on the rows, the viewer's scope among
-	// them.
+	// where returns the search's own conditions on the company co (its
+	// address, its region); who may see it is the view's.
 	where func(a *args) []string
 }
 
@@ -698,6 +714,177 @@ func (m *match) targets() []any {
 	return []any{&m.fold, &m.former, &m.matched, &m.score, &m.accountID, &m.name, &m.formerNames}
 }
 
+// MaxClose is the most companies the close-spelling phase of a name
+// search lists: the closest ones (by pg_trgm similarity, among those the
+// viewer may see and the search's own conditions select). Should more be
+// as close as the last of them, those tied with it are left out with it,
+// so that the phase lists the same companies on every page. A search for
+// close spellings wants the nearest few; the rest of a long tail of weak
+// matches is noise, and scoring it costs every search.
+const MaxClose = 100
+
+// closeTypos is how many trigrams (pg_trgm: a word padded with two spaces
+// in front and one behind, cut in threes) a close spelling of a long
+// search may lack and add: 6, what two typos change at most.
+const closeTypos = 6
+
+// minSimilarity is the least similarity of any close spelling, pg_trgm's
+// default threshold.
+const minSimilarity = 0.3
+
+// threshold returns the SQL expression of the least similarity of a close
+// spelling of the search in placeholder q (close_threshold): 0.3, or for a
+// search of n trigrams (n-6)/(n+6), the similarity of a name that differs
+// from it in two typos (it lacks six of its trigrams and has six others),
+// whichever is higher. A long search (a company's full name) otherwise
+// finds every name that shares one of its words: "Redwood Consulting" some
+// 2 700 names, not spelled closely, and each of them scored. A millionth
+// less, so that a name at exactly the bound passes whatever the rounding
+// of its similarity. A scalar subquery: evaluated once, not for each row.
+func threshold(q string) string {
+	return `(SELECT ` + Schema + `.close_threshold(` + q + `))`
+}
+
+// trigrams returns the distinct trigrams of the folded string fold as
+// pg_trgm makes them (each word padded with two spaces in front and one
+// behind, cut in threes), and false when fold is not ASCII: only then are
+// its words and letters surely pg_trgm's too (a folded string is lower
+// case letters and digits, words separated by one space).
+func trigrams(fold string) ([]string, bool) {
+	seen := map[string]bool{}
+	var out []string
+	for _, w := range strings.Fields(fold) {
+		p := "  " + w + " "
+		for i := 0; i+3 <= len(p); i++ {
+			t := p[i : i+3]
+			if !seen[t] {
+				seen[t] = true
+				out = append(out, t)
+			}
+		}
+	}
+	for i := 0; i < len(fold); i++ {
+		if c := fold[i]; !(c >= 'a' && c <= 'z' || c >= '0' && c <= '9' || c == ' ') {
+			return nil, false
+		}
+	}
+	return out, true
+}
+
+// maxScanTrigrams is the most trigrams a search may have for a partner's
+// close-spelling phase to score each of the partner's customers
+// (relationships) rather than read the trigram index: a short search (a
+// word) matches a good part of the index at the low threshold it gets, and
+// its prefilter (see prefilter) is cheap; a long one is the other way
+// round.
+const maxScanTrigrams = 12
+
+// prefilter returns a condition on the folded name in col that every name
+// at least threshold(s.fold) similar to the search meets, and that costs a
+// string search per trigram of the search instead of a similarity (which
+// makes the trigrams of both strings again for every row): the name holds
+// at least ⌈t·n⌉ of the search's n trigrams. (A similarity c/(n+m-c), c
+// the trigrams in common, m the name's, of at least t needs c >= t·n,
+// since c <= m.) In ' ' || name || ' ' a trigram of the search shows as
+// itself, with one space where pg_trgm pads a word with two in front. A
+// name that is not ASCII is left to the similarity. "" when the search is
+// not ASCII or has more than maxScanTrigrams trigrams: then the partner's
+// search reads the trigram index.
+func (s nameSearch) prefilter(a *args, col string) string {
+	ts, ok := trigrams(s.fold)
+	if !ok || len(ts) == 0 || len(ts) > maxScanTrigrams {
+		return ""
+	}
+	n := len(ts)
+	t := max(minSimilarity, float64(n-closeTypos)/float64(n+closeTypos)) - 1e-6
+	need := int(math.Ceil(t * float64(n)))
+	terms := make([]string, n)
+	for i, tr := range ts {
+		terms[i] = `(strpos(' ' || ` + col + ` || ' ', ` + a.add(strings.Replace(tr, "  ", " ", 1)) + `) > 0)::int`
+	}
+	return `(octet_length(` + col + `) <> char_length(` + col + `) OR ` + strings.Join(terms, " + ") + ` >= ` + strconv.Itoa(need) + `)`
+}
+
+// names returns the statement of the names a phase matches among the
+// companies v may see (through s.rels): account_id, name_fold, former,
+// name and score (the similarity to the search; 0 in the prefix phase).
+// q is the search's placeholder.
+//
+// Staff read the name indexes: the btree for prefixes, close_names and a
+// trigram index for close spellings (of the companies holding agreements,
+// for a contract search). A customer contact reads its own account's
+// names. A partner starts from its relationships, whose index holds each
+// customer's current folded name (kept by the customer list), for
+// prefixes (a range of it) and for close spellings of a short search
+// (every customer of the partner, prefiltered and scored): what it costs
+// is what the partner's customers number, not what the names sharing a
+// common word or a first letter do; former names, which relationships do
+// not hold, come from former_names and their company's relationships.
+// Close spellings of a long search come from the trigram index as for
+// staff, then the partner's relationships. A relationship's name is only
+// a way in: the match is the company_names row with that name.
+func (s nameSearch) names(a *args, phase int, q string) string {
+	var match func(col string) string
+	var score string
+	if phase == phasePrefix {
+		// The strings starting with the search: [q, prefixEnd(q)).
+		end := prefixEnd(s.fold)
+		hi := ""
+		if end != "" {
+			hi = a.add(end)
+		}
+		match = func(col string) string {
+			if hi == "" {
+				return col + ` >= ` + q + ` AND starts_with(` + col + `, ` + q + `)`
+			}
+			return col + ` >= ` + q + ` AND ` + col + ` < ` + hi
+		}
+		score = `0::real`
+	} else {
+		t := threshold(q)
+		match = func(col string) string { return `similarity(` + col + `, ` + q + `) >= ` + t }
+		score = `similarity(n.name_fold, ` + q + `)`
+	}
+	sel := func(table string) string {
+		return `SELECT n.account_id, n.name_fold, n.former, n.name, ` + score + ` AS score FROM ` + Schema + `.` + table + ` n`
+	}
+	closeNames := func(table string, held bool) string {
+		return `SELECT n.account_id COLLATE "C" AS account_id, n.name_fold COLLATE "C" AS name_fold, n.former, n.name, n.score
+			FROM ` + Schema + `.close_names(` + a.add(Schema+"."+table) + `::regclass, ` + q + `, ` + threshold(q) + `, ` + strconv.FormatBool(held) + `) n`
+	}
+	switch s.v.scope {
+	case readmodel.SeeOwn:
+		return sel("company_names") + ` WHERE n.account_id = ` + a.add(s.v.own) + ` AND ` + match("n.name_fold")
+	case readmodel.SeeRelated:
+		p := a.add(s.v.partnerID)
+		rels := ""
+		if s.rels != nil {
+			rels = ` AND r.relationship = ANY(` + a.add(s.rels) + `::text[])`
+		}
+		visible := `EXISTS (SELECT 1 FROM ` + relationships + ` r WHERE r.account_id = n.account_id AND r.party_id = ` + p + rels + ` OFFSET 0)`
+		rel := match("r.name_fold")
+		former := sel("former_names") + ` WHERE ` + match("n.name_fold") + ` AND ` + visible
+		if phase == phaseSimilar {
+			pre := s.prefilter(a, "r.name_fold")
+			if pre == "" {
+				return `SELECT * FROM (` + closeNames("company_names", s.held) + `) n WHERE ` + visible
+			}
+			rel = `CASE WHEN ` + pre + ` THEN ` + rel + ` END` // scored only if it may reach the threshold
+			former = `SELECT * FROM (` + closeNames("former_names", false) + `) n WHERE ` + visible
+		}
+		// OFFSET 0: each of the partner's names looks its row up by key,
+		// never a join that reads all names.
+		return `SELECT n.* FROM (SELECT DISTINCT r.account_id, r.name_fold FROM ` + relationships + ` r
+				WHERE r.party_id = ` + p + rels + ` AND ` + rel + `) r
+			CROSS JOIN LATERAL (` + sel("company_names") + ` WHERE n.account_id = r.account_id AND n.name_fold = r.name_fold AND NOT n.former OFFSET 0) n
+			UNION ALL ` + former
+	}
+	if phase == phasePrefix {
+		return sel("company_names") + ` WHERE ` + match("n.name_fold")
+	}
+	return closeNames("company_names", s.held)
+}
+
 // query returns the statement of one phase, for up to limit rows after c.
 //
 // Each company is found once, by its best name: in the prefix phase its
@@ -706,33 +893,42 @@ func (m *match) targets() []any {
 // no name of it starts with the search (those were found by the prefix
 // phase). Both tell from the company row (its current and former folds)
 // whether another of its names wins, never from another scan of the
-// names. The prefix phase walks the name btree in order and stops after a
-// page; the similar phase reads the trigram index.
+// names. The prefix phase of staff walks the name btree in order and
+// stops after a page; the similar phase ranks the companies found and
+// keeps the MaxClose closest before it joins their rows.
 func (s nameSearch) query(phase int, c *cursor, limit int) (string, []any) {
 	a := &args{}
 	q := a.add(s.fold)
-	var m string
-	where := []string{`co.status = 'active'`}
+	var where []string // on the rows joined to m
 	// prefixed is true when a name of the company starts with the search.
 	prefixed := `(starts_with(co.name_fold, ` + q + `) OR EXISTS (SELECT 1 FROM unnest(co.former_folds) f WHERE starts_with(f, ` + q + `)))`
+	names := s.names(a, phase, q)
+	var m string
 	if phase == phasePrefix {
-		m = `SELECT n.account_id, n.name_fold, n.former, n.name, 0::real AS score FROM ` + Schema + `.company_names n
-			WHERE n.name_fold >= ` + q
-		if end := prefixEnd(s.fold); end != "" {
-			m += ` AND n.name_fold < ` + a.add(end)
-		} else {
-			m += ` AND starts_with(n.name_fold, ` + q + `)`
-		}
-		where = append(where, `(NOT m.former OR NOT starts_with(co.name_fold, `+q+`)
+		m = `WITH m AS (` + names + `)`
+		where = append(where, `co.status = 'active'`, `(NOT m.former OR NOT starts_with(co.name_fold, `+q+`)
 			AND NOT EXISTS (SELECT 1 FROM unnest(co.former_folds) f WHERE starts_with(f, `+q+`) AND f < m.name_fold))`)
+		where = append(where, s.where(a)...)
 	} else {
-		m = `SELECT DISTINCT ON (n.account_id) n.account_id, n.name_fold, n.former, n.name,
-				similarity(n.name_fold, ` + q + `) AS score
-			FROM ` + Schema + `.company_names n WHERE n.name_fold % ` + q + `
-			ORDER BY n.account_id, score DESC, n.former, n.name_fold`
-		where = append(where, `NOT `+prefixed)
+		// The best name of each company, the companies listed ranked, the
+		// MaxClose closest (less a tie at the edge).
+		cond := append([]string{`co.status = 'active'`, `NOT ` + prefixed}, s.where(a)...)
+		if s.held {
+			cond = append(cond, `EXISTS (SELECT 1 FROM `+Schema+`.contracts h WHERE h.account_id = co.account_id OFFSET 0)`)
+		}
+		// The companies are joined in descending score, until MaxClose+1
+		// are listed. (OFFSET 0 keeps each EXISTS a lookup by key for the
+		// row at hand: a generic plan would otherwise hash every
+		// agreement, or every relationship of the partner, to join them.)
+		k := a.add(MaxClose)
+		m = `WITH f AS (SELECT b.* FROM (SELECT * FROM (SELECT DISTINCT ON (n.account_id) n.account_id, n.name_fold, n.former, n.name, n.score
+					FROM (` + names + `) n WHERE NOT starts_with(n.name_fold, ` + q + `)
+					ORDER BY n.account_id, n.score DESC, n.former, n.name_fold) b ORDER BY b.score DESC) b
+				JOIN ` + Schema + `.companies co ON co.account_id = b.account_id
+				WHERE ` + strings.Join(cond, " AND ") + `
+				ORDER BY b.score DESC LIMIT ` + k + ` + 1),
+			m AS (SELECT f.* FROM f WHERE (SELECT count(*) FROM f) <= ` + k + ` OR f.score > (SELECT min(score) FROM f))`
 	}
-	where = append(where, s.where(a)...)
 	key := "m.name_fold, m.account_id"
 	if s.tie != "" {
 		key += ", " + s.tie
@@ -749,11 +945,14 @@ func (s nameSearch) query(phase int, c *cursor, limit int) (string, []any) {
 		}
 		where = append(where, cmp)
 	}
+	if len(where) == 0 {
+		where = []string{"TRUE"}
+	}
 	order := key
 	if phase == phaseSimilar {
 		order = "m.score DESC, " + key
 	}
-	return `WITH m AS (` + m + `)
+	return m + `
 		SELECT m.name_fold, m.former, m.name, m.score, co.account_id, co.name, co.former_names` + s.cols + `
 		FROM m JOIN ` + Schema + `.companies co ON co.account_id = m.account_id` + s.join + `
 		WHERE ` + strings.Join(where, " AND ") + `

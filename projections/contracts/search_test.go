@@ -212,3 +212,94 @@ func TestSearchPaging(t *testing.T) {
 		}
 	}
 }
+
+// TestCloseSpellings: a long search lists names a typo or two away, not
+// every name that shares one of its words; the close-spelling phase lists
+// the MaxClose closest companies at most, leaving out those tied with the
+// last; a partner finds, by prefix, close spelling and former name, what
+// staff find among the companies it may see, whichever way its search
+// goes (its customers scored for a word, the trigram index for a long
+// search).
+func TestCloseSpellings(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t, false)
+	n := 0
+	company := func(id, name string) {
+		e.register(id, name, "DE", "", "Berlin")
+		n++
+		e.agreement(fmt.Sprintf("ELA-%06d", n), id)
+	}
+	company("750001HQ", "Redwood Consulting GmbH")
+	company("750002HQ", "Redwod Consulting GmbH")      // a typo away
+	company("750003HQ", "Acme Consulting Partners AG") // one word in common
+	company("750004HQ", "Redwood Consulting Group AG") // a prefix
+	company("750005HQ", "Blue Harbour Ltd")
+	company("750006HQ", "Blue Harbor Ltd")
+	company("750007HQ", "Old Harbour Ltd")
+	e.on("account-750007HQ", account.CompanyRenamed{AccountID: "750007HQ", OldName: "Old Harbour Ltd", NewName: "Quayside Ltd"})
+	company("750008HQ", "Harbour Blue Ltd")
+	// 60 names alike and 60 a little less alike: 120 close spellings.
+	for i := range 120 {
+		name := "Zephyr Trading GmbH"
+		if i >= 60 {
+			name = "Zephyr Tradings GmbH"
+		}
+		company(fmt.Sprintf("76%04dHQ", i), name)
+	}
+	// The partner ordered for every other company.
+	visible := map[string]bool{}
+	for i, id := range []string{"750001HQ", "750002HQ", "750003HQ", "750004HQ", "750005HQ", "750006HQ", "750007HQ", "750008HQ"} {
+		if i%2 == 0 {
+			visible[id] = true
+			e.on("account-"+id, account.OrderAttached{AccountID: id, OrderNumber: fmt.Sprintf("ORD-%07d", i+1), PartnerID: pOrder})
+		}
+	}
+	e.build()
+
+	accounts := func(cs []contracts.Contract) []string {
+		var out []string
+		for _, c := range cs {
+			out = append(out, c.AccountID)
+		}
+		return out
+	}
+	got := accounts(e.searchAll(staff, contracts.Filter{Company: "Redwood Consulting"}))
+	if want := []string{"750001HQ", "750004HQ", "750002HQ"}; !slices.Equal(got, want) {
+		t.Errorf("redwood consulting: %v, want %v (exact, prefix, a typo away; not a name sharing a word)", got, want)
+	}
+	got = accounts(e.searchAll(staff, contracts.Filter{Company: "Redwod Consultin"}))
+	if !slices.Contains(got, "750001HQ") || !slices.Contains(got, "750002HQ") || slices.Contains(got, "750003HQ") {
+		t.Errorf("redwod consultin: %v", got)
+	}
+
+	// The cap: the 60 closest, since the 101st is tied with the 60 next.
+	all := e.searchAll(staff, contracts.Filter{Company: "Zephyr Tradinx"})
+	if len(all) != 60 || all[0].CompanyName != "Zephyr Trading GmbH" || all[59].CompanyName != "Zephyr Trading GmbH" {
+		t.Fatalf("zephyr tradinx: %d rows, first %+v", len(all), all[0])
+	}
+	for _, limit := range []int{7, 50} {
+		if got := e.searchAll(staff, contracts.Filter{Company: "Zephyr Tradinx", Limit: limit}); !slices.Equal(numbers(got), numbers(all)) {
+			t.Fatalf("pages of %d: %d rows, want %d", limit, len(got), len(all))
+		}
+	}
+
+	// A partner: staff's rows of the companies it may see, for a word (its
+	// customers scored), a long search (the trigram index), prefixes and a
+	// former name.
+	for _, q := range []string{"Harbour", "Harbor", "Blue", "Blue Harbour", "Blue Harbour Ltd", "Redwood Consulting",
+		"Redwod Consultin", "Old Harbour", "Old Harbor", "Quayside", "Zephyr Tradinx"} {
+		var want []string
+		for _, c := range e.searchAll(staff, contracts.Filter{Company: q}) {
+			if visible[c.AccountID] {
+				want = append(want, c.ContractNumber)
+			}
+		}
+		got := numbers(e.searchAll(partner(pOrder), contracts.Filter{Company: q, Limit: 2}))
+		if !slices.Equal(got, want) && !(len(got) == 0 && len(want) == 0) {
+			t.Errorf("%q as the partner: %v, want %v", q, got, want)
+		}
+	}
+	if got := e.searchAll(partner(pOrder), contracts.Filter{Company: "Old Harbor"}); len(got) != 1 || got[0].MatchedFormerName != "Old Harbour Ltd" {
+		t.Errorf("old harbor as the partner: %+v", got)
+	}
+}
