@@ -4,8 +4,6 @@ import (
 	"context"
 	"fmt"
 	"maps"
-	"sort"
-	"strconv"
 	"strings"
 
 	"github.com/jackc/pgx/v5"
@@ -15,6 +13,7 @@ import (
 	"github.com/channeldesk/channeldesk/domain/catalog"
 	"github.com/channeldesk/channeldesk/domain/contract"
 	"github.com/channeldesk/channeldesk/eventstore"
+	"github.com/channeldesk/channeldesk/projections"
 )
 
 // Name is the projection's name; its tables live in Schema.
@@ -208,7 +207,7 @@ func (p *Projection) Apply(ctx context.Context, tx pgx.Tx, schema string, events
 		return nil
 	}
 	b := newBuilder(true)
-	if err := load(ctx, tx, schema, b, sortedKeys(accounts), sortedKeys(numbers)); err != nil {
+	if err := load(ctx, tx, schema, b, projections.SortedKeys(accounts), projections.SortedKeys(numbers)); err != nil {
 		return err
 	}
 	// The accounts whose agreements the batch may move away: whether they
@@ -365,26 +364,22 @@ func (a *agreement) scanTargets() []any {
 		&a.discountLevel, &a.termStart, &a.termEnd, &a.status, &a.managers, &a.registeredAt, &a.updatedAt, &a.position}
 }
 
-// copyThreshold is the number of rows from which a write goes through
-// COPY into a temporary table rather than one multi-row statement.
-const copyThreshold = 32
-
 // write writes back what the batch changed: companies and agreements
 // upserted, the names of every company whose names changed replaced, and
 // company_names.held set again for those companies and for the accounts
 // that held a changed agreement before the batch (owners) or hold it now.
 func write(ctx context.Context, tx pgx.Tx, schema string, b *builder, owners map[string]bool) error {
 	var companies, agreements, nameRows [][]any
-	for _, id := range sortedKeys(b.dirtyCompanies) {
+	for _, id := range projections.SortedKeys(b.dirtyCompanies) {
 		companies = append(companies, b.companies[id].values())
 	}
-	for _, n := range sortedKeys(b.dirtyContracts) {
+	for _, n := range projections.SortedKeys(b.dirtyContracts) {
 		agreements = append(agreements, b.contracts[n].values())
 	}
-	if err := upsert(ctx, tx, schema, "companies", companyColumns, "account_id", companies); err != nil {
+	if err := projections.Upsert(ctx, tx, schema, "companies", companyColumns, "account_id", companies); err != nil {
 		return err
 	}
-	if err := upsert(ctx, tx, schema, "contracts", contractColumns, "contract_number", agreements); err != nil {
+	if err := projections.Upsert(ctx, tx, schema, "contracts", contractColumns, "contract_number", agreements); err != nil {
 		return err
 	}
 	held := maps.Clone(owners)
@@ -392,7 +387,7 @@ func write(ctx context.Context, tx pgx.Tx, schema string, b *builder, owners map
 		held[b.contracts[n].accountID] = true
 	}
 	if len(b.dirtyNames) > 0 {
-		changed := sortedKeys(b.dirtyNames)
+		changed := projections.SortedKeys(b.dirtyNames)
 		if _, err := tx.Exec(ctx, `DELETE FROM `+table(schema, "company_names")+` WHERE account_id = ANY($1::text[])`,
 			pgx.QueryExecModeExec, changed); err != nil {
 			return fmt.Errorf("replace company names: %w", err)
@@ -408,14 +403,14 @@ func write(ctx context.Context, tx pgx.Tx, schema string, b *builder, owners map
 			formerRows = append(formerRows, c.formerValues()...)
 			held[id] = true
 		}
-		if err := upsert(ctx, tx, schema, "company_names", nameColumns, "", nameRows); err != nil {
+		if err := projections.Upsert(ctx, tx, schema, "company_names", nameColumns, "", nameRows); err != nil {
 			return err
 		}
-		if err := upsert(ctx, tx, schema, "former_names", formerColumns, "", formerRows); err != nil {
+		if err := projections.Upsert(ctx, tx, schema, "former_names", formerColumns, "", formerRows); err != nil {
 			return err
 		}
 	}
-	return setHeld(ctx, tx, schema, sortedKeys(held))
+	return setHeld(ctx, tx, schema, projections.SortedKeys(held))
 }
 
 // setHeld sets company_names.held of the accounts given: whether the
@@ -430,74 +425,6 @@ func setHeld(ctx context.Context, tx pgx.Tx, schema string, accounts []string) e
 			FROM unnest($1::text[]) a(id)) h
 		WHERE n.account_id = h.id AND n.held <> h.held`, pgx.QueryExecModeExec, accounts); err != nil {
 		return fmt.Errorf("mark companies holding agreements: %w", err)
-	}
-	return nil
-}
-
-func sortedKeys[V any](m map[string]V) []string {
-	out := make([]string, 0, len(m))
-	for k := range m {
-		out = append(out, k)
-	}
-	sort.Strings(out)
-	return out
-}
-
-// upsert inserts rows into a table of schema, replacing those with the
-// same key (none when key is ""): many through COPY into a temporary
-// table, a few in one multi-row statement.
-func upsert(ctx context.Context, tx pgx.Tx, schema, name string, columns []string, key string, rows [][]any) error {
-	if len(rows) == 0 {
-		return nil
-	}
-	cols := strings.Join(columns, ", ")
-	onConflict := ""
-	if key != "" {
-		sets := make([]string, 0, len(columns))
-		for _, c := range columns {
-			if c != key {
-				sets = append(sets, c+" = EXCLUDED."+c)
-			}
-		}
-		onConflict = ` ON CONFLICT (` + key + `) DO UPDATE SET ` + strings.Join(sets, ", ")
-	}
-	if len(rows) >= copyThreshold {
-		tmp := "contracts_upsert_" + name
-		if _, err := tx.Exec(ctx, `CREATE TEMP TABLE IF NOT EXISTS `+tmp+` (LIKE `+table(schema, name)+` INCLUDING DEFAULTS) ON COMMIT DROP`); err != nil {
-			return fmt.Errorf("write %s: %w", name, err)
-		}
-		if _, err := tx.Exec(ctx, `TRUNCATE `+tmp); err != nil {
-			return fmt.Errorf("write %s: %w", name, err)
-		}
-		if _, err := tx.CopyFrom(ctx, pgx.Identifier{tmp}, columns, pgx.CopyFromRows(rows)); err != nil {
-			return fmt.Errorf("write %d %s: %w", len(rows), name, err)
-		}
-		if _, err := tx.Exec(ctx, `INSERT INTO `+table(schema, name)+` (`+cols+`) SELECT `+cols+` FROM `+tmp+onConflict); err != nil {
-			return fmt.Errorf("write %d %s: %w", len(rows), name, err)
-		}
-		return nil
-	}
-	var sb strings.Builder
-	sb.WriteString(`INSERT INTO ` + table(schema, name) + ` (` + cols + `) VALUES `)
-	args := make([]any, 0, len(rows)*len(columns))
-	for i, r := range rows {
-		if i > 0 {
-			sb.WriteString(", ")
-		}
-		sb.WriteByte('(')
-		for j := range columns {
-			if j > 0 {
-				sb.WriteString(", ")
-			}
-			sb.WriteByte('$')
-			sb.WriteString(strconv.Itoa(len(args) + j + 1))
-		}
-		sb.WriteByte(')')
-		args = append(args, r...)
-	}
-	sb.WriteString(onConflict)
-	if _, err := tx.Exec(ctx, sb.String(), args...); err != nil {
-		return fmt.Errorf("write %d %s: %w", len(rows), name, err)
 	}
 	return nil
 }

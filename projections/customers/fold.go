@@ -46,8 +46,8 @@ func (f *fold) Tables() []projections.Table {
 			Values: func(i int) []any { return f.b.rows[rows[i]].values() }})
 	}
 	var rels [][]any
-	for _, id := range sortedKeys(f.b.rels) {
-		for _, k := range sortedKeys(f.b.rels[id]) {
+	for _, id := range projections.SortedKeys(f.b.rels) {
+		for _, k := range projections.SortedKeys(f.b.rels[id]) {
 			rels = append(rels, relValues(id, f.b.foldOf(id), f.b.rels[id][k]))
 		}
 	}
@@ -65,7 +65,7 @@ func (f *fold) Tables() []projections.Table {
 		out = append(out, projections.Table{Name: "former_names", Columns: formerColumns, Rows: len(former),
 			Values: func(i int) []any { return former[i] }})
 	}
-	if cs := sortedKeys(f.b.contracts); len(cs) > 0 {
+	if cs := projections.SortedKeys(f.b.contracts); len(cs) > 0 {
 		out = append(out, projections.Table{Name: "contracts", Columns: contractColumns, Rows: len(cs),
 			Values: func(i int) []any { return f.b.contracts[cs[i]].values() }})
 	}

@@ -3,8 +3,6 @@ package customers
 import (
 	"context"
 	"fmt"
-	"sort"
-	"strconv"
 	"strings"
 
 	"github.com/jackc/pgx/v5"
@@ -14,6 +12,7 @@ import (
 	"github.com/channeldesk/channeldesk/domain/catalog"
 	"github.com/channeldesk/channeldesk/domain/contract"
 	"github.com/channeldesk/channeldesk/eventstore"
+	"github.com/channeldesk/channeldesk/projections"
 )
 
 // Name is the projection's name; its tables live in Schema.
@@ -308,126 +307,54 @@ func dedupe(rows [][]any) [][]any {
 
 func (a *agreement) values() []any { return []any{a.number, a.accountID, a.managers} }
 
-// copyThreshold is the number of rows from which a write goes through
-// COPY into a temporary table rather than one multi-row statement.
-const copyThreshold = 32
-
 // write writes back what the batch changed: customer rows and agreements
 // upserted, the relationships of every account whose relationships
 // changed replaced.
 func write(ctx context.Context, tx pgx.Tx, schema string, b *builder) error {
 	var rows, agreements [][]any
-	for _, id := range sortedKeys(b.dirtyRows) {
+	for _, id := range projections.SortedKeys(b.dirtyRows) {
 		rows = append(rows, b.rows[id].values())
 	}
-	for _, n := range sortedKeys(b.dirtyContracts) {
+	for _, n := range projections.SortedKeys(b.dirtyContracts) {
 		agreements = append(agreements, b.contracts[n].values())
 	}
-	if err := upsert(ctx, tx, schema, "customers", rowColumns, "account_id", rows); err != nil {
+	if err := projections.Upsert(ctx, tx, schema, "customers", rowColumns, "account_id", rows); err != nil {
 		return err
 	}
-	if err := upsert(ctx, tx, schema, "contracts", contractColumns, "contract_number", agreements); err != nil {
+	if err := projections.Upsert(ctx, tx, schema, "contracts", contractColumns, "contract_number", agreements); err != nil {
 		return err
 	}
 	// A rename adds a former name; nothing removes one.
 	var former [][]any
-	for _, id := range sortedKeys(b.renamed) {
+	for _, id := range projections.SortedKeys(b.renamed) {
 		for _, f := range b.rows[id].formerFolds {
 			former = append(former, []any{f, id})
 		}
 	}
 	if len(former) > 0 {
 		if _, err := tx.Exec(ctx, `DELETE FROM `+table(schema, "former_names")+` WHERE account_id = ANY($1::text[])`,
-			pgx.QueryExecModeExec, sortedKeys(b.renamed)); err != nil {
+			pgx.QueryExecModeExec, projections.SortedKeys(b.renamed)); err != nil {
 			return fmt.Errorf("replace former names: %w", err)
 		}
-		if err := upsert(ctx, tx, schema, "former_names", formerColumns, "", dedupe(former)); err != nil {
+		if err := projections.Upsert(ctx, tx, schema, "former_names", formerColumns, "", dedupe(former)); err != nil {
 			return err
 		}
 	}
 	if len(b.dirtyRels) == 0 {
 		return nil
 	}
-	changed := sortedKeys(b.dirtyRels)
+	changed := projections.SortedKeys(b.dirtyRels)
 	if _, err := tx.Exec(ctx, `DELETE FROM `+table(schema, "relationships")+` WHERE account_id = ANY($1::text[])`,
 		pgx.QueryExecModeExec, changed); err != nil {
 		return fmt.Errorf("replace relationships: %w", err)
 	}
 	var rels [][]any
 	for _, id := range changed {
-		for _, k := range sortedKeys(b.rels[id]) {
+		for _, k := range projections.SortedKeys(b.rels[id]) {
 			rels = append(rels, relValues(id, b.foldOf(id), b.rels[id][k]))
 		}
 	}
-	return upsert(ctx, tx, schema, "relationships", relColumns, "", rels)
-}
-
-func sortedKeys[V any](m map[string]V) []string {
-	out := make([]string, 0, len(m))
-	for k := range m {
-		out = append(out, k)
-	}
-	sort.Strings(out)
-	return out
-}
-
-// upsert inserts rows into a table of schema, replacing those with the
-// same key (none when key is ""): many through COPY into a temporary
-// table, a few in one multi-row statement.
-func upsert(ctx context.Context, tx pgx.Tx, schema, name string, columns []string, key string, rows [][]any) error {
-	if len(rows) == 0 {
-		return nil
-	}
-	cols := strings.Join(columns, ", ")
-	onConflict := ""
-	if key != "" {
-		sets := make([]string, 0, len(columns))
-		for _, c := range columns {
-			if c != key {
-				sets = append(sets, c+" = EXCLUDED."+c)
-			}
-		}
-		onConflict = ` ON CONFLICT (` + key + `) DO UPDATE SET ` + strings.Join(sets, ", ")
-	}
-	if len(rows) >= copyThreshold {
-		tmp := "customers_upsert_" + name
-		if _, err := tx.Exec(ctx, `CREATE TEMP TABLE IF NOT EXISTS `+tmp+` (LIKE `+table(schema, name)+`) ON COMMIT DROP`); err != nil {
-			return fmt.Errorf("write %s: %w", name, err)
-		}
-		if _, err := tx.Exec(ctx, `TRUNCATE `+tmp); err != nil {
-			return fmt.Errorf("write %s: %w", name, err)
-		}
-		if _, err := tx.CopyFrom(ctx, pgx.Identifier{tmp}, columns, pgx.CopyFromRows(rows)); err != nil {
-			return fmt.Errorf("write %d %s: %w", len(rows), name, err)
-		}
-		if _, err := tx.Exec(ctx, `INSERT INTO `+table(schema, name)+` (`+cols+`) SELECT `+cols+` FROM `+tmp+onConflict); err != nil {
-			return fmt.Errorf("write %d %s: %w", len(rows), name, err)
-		}
-		return nil
-	}
-	var sb strings.Builder
-	sb.WriteString(`INSERT INTO ` + table(schema, name) + ` (` + cols + `) VALUES `)
-	args := make([]any, 0, len(rows)*len(columns))
-	for i, r := range rows {
-		if i > 0 {
-			sb.WriteString(", ")
-		}
-		sb.WriteByte('(')
-		for j := range columns {
-			if j > 0 {
-				sb.WriteString(", ")
-			}
-			sb.WriteByte('$')
-			sb.WriteString(strconv.Itoa(len(args) + j + 1))
-		}
-		sb.WriteByte(')')
-		args = append(args, r...)
-	}
-	sb.WriteString(onConflict)
-	if _, err := tx.Exec(ctx, sb.String(), args...); err != nil {
-		return fmt.Errorf("write %d %s: %w", len(rows), name, err)
-	}
-	return nil
+	return projections.Upsert(ctx, tx, schema, "relationships", relColumns, "", rels)
 }
 
 func table(schema, name string) string { return pgx.Identifier{schema, name}.Sanitize() }

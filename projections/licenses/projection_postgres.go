@@ -4,8 +4,6 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
-	"sort"
-	"strconv"
 	"strings"
 	"time"
 
@@ -17,6 +15,7 @@ import (
 	"github.com/channeldesk/channeldesk/domain/license"
 	"github.com/channeldesk/channeldesk/domain/supportcase"
 	"github.com/channeldesk/channeldesk/eventstore"
+	"github.com/channeldesk/channeldesk/projections"
 )
 
 // Name is the projection's name; its tables live in schema "proj_licenses".
@@ -219,16 +218,7 @@ func (s set) add(k string) {
 	}
 }
 
-func (s set) keys() []string { return sortedKeys(s) }
-
-func sortedKeys[V any](m map[string]V) []string {
-	out := make([]string, 0, len(m))
-	for k := range m {
-		out = append(out, k)
-	}
-	sort.Strings(out)
-	return out
-}
+func (s set) keys() []string { return projections.SortedKeys(s) }
 
 // load reads into b the licenses lics and cases numbers, the licenses and
 // cases answering under the accounts mergedAway (a merge in the batch
@@ -398,102 +388,39 @@ func rightValues(accountID, partnerID string, vr *viewRight) []any {
 // replaced.
 func write(ctx context.Context, tx pgx.Tx, schema string, b *builder) error {
 	var lics, cases, merges [][]any
-	for _, id := range sortedKeys(b.dirtyLicenses) {
+	for _, id := range projections.SortedKeys(b.dirtyLicenses) {
 		lics = append(lics, b.licenses[id].values())
 	}
-	for _, n := range sortedKeys(b.dirtyCases) {
+	for _, n := range projections.SortedKeys(b.dirtyCases) {
 		cases = append(cases, b.cases[n].values())
 	}
-	for _, id := range sortedKeys(b.newMerges) {
+	for _, id := range projections.SortedKeys(b.newMerges) {
 		merges = append(merges, []any{id, b.merged[id], b.newMerges[id]})
 	}
-	if err := upsert(ctx, tx, schema, "licenses", licenseColumns, "license_id", lics); err != nil {
+	if err := projections.Upsert(ctx, tx, schema, "licenses", licenseColumns, "license_id", lics); err != nil {
 		return err
 	}
-	if err := upsert(ctx, tx, schema, "cases", caseColumns, "case_number", cases); err != nil {
+	if err := projections.Upsert(ctx, tx, schema, "cases", caseColumns, "case_number", cases); err != nil {
 		return err
 	}
-	if err := upsert(ctx, tx, schema, "merged_accounts", []string{"account_id", "merged_into", "position"}, "account_id", merges); err != nil {
+	if err := projections.Upsert(ctx, tx, schema, "merged_accounts", []string{"account_id", "merged_into", "position"}, "account_id", merges); err != nil {
 		return err
 	}
 	if len(b.dirtyRights) == 0 {
 		return nil
 	}
-	changed := sortedKeys(b.dirtyRights)
+	changed := projections.SortedKeys(b.dirtyRights)
 	if _, err := tx.Exec(ctx, `DELETE FROM `+table(schema, "view_rights")+` WHERE account_id = ANY($1::text[])`,
 		pgx.QueryExecModeExec, changed); err != nil {
 		return fmt.Errorf("replace view rights: %w", err)
 	}
 	var rights [][]any
 	for _, id := range changed {
-		for _, pid := range sortedKeys(b.rights[id]) {
+		for _, pid := range projections.SortedKeys(b.rights[id]) {
 			rights = append(rights, rightValues(id, pid, b.rights[id][pid]))
 		}
 	}
-	return upsert(ctx, tx, schema, "view_rights", rightColumns, "", rights)
-}
-
-// copyThreshold is the number of rows from which a write goes through
-// COPY into a temporary table rather than one multi-row statement.
-const copyThreshold = 32
-
-// upsert inserts rows into a table of schema, replacing those with the
-// same key (none when key is ""): many through COPY into a temporary
-// table, a few in one multi-row statement.
-func upsert(ctx context.Context, tx pgx.Tx, schema, name string, columns []string, key string, rows [][]any) error {
-	if len(rows) == 0 {
-		return nil
-	}
-	cols := strings.Join(columns, ", ")
-	onConflict := ""
-	if key != "" {
-		sets := make([]string, 0, len(columns))
-		for _, c := range columns {
-			if c != key {
-				sets = append(sets, c+" = EXCLUDED."+c)
-			}
-		}
-		onConflict = ` ON CONFLICT (` + key + `) DO UPDATE SET ` + strings.Join(sets, ", ")
-	}
-	if len(rows) >= copyThreshold {
-		tmp := "licenses_upsert_" + name
-		if _, err := tx.Exec(ctx, `CREATE TEMP TABLE IF NOT EXISTS `+tmp+` (LIKE `+table(schema, name)+`) ON COMMIT DROP`); err != nil {
-			return fmt.Errorf("write %s: %w", name, err)
-		}
-		if _, err := tx.Exec(ctx, `TRUNCATE `+tmp); err != nil {
-			return fmt.Errorf("write %s: %w", name, err)
-		}
-		if _, err := tx.CopyFrom(ctx, pgx.Identifier{tmp}, columns, pgx.CopyFromRows(rows)); err != nil {
-			return fmt.Errorf("write %d %s: %w", len(rows), name, err)
-		}
-		if _, err := tx.Exec(ctx, `INSERT INTO `+table(schema, name)+` (`+cols+`) SELECT `+cols+` FROM `+tmp+onConflict); err != nil {
-			return fmt.Errorf("write %d %s: %w", len(rows), name, err)
-		}
-		return nil
-	}
-	var sb strings.Builder
-	sb.WriteString(`INSERT INTO ` + table(schema, name) + ` (` + cols + `) VALUES `)
-	args := make([]any, 0, len(rows)*len(columns))
-	for i, r := range rows {
-		if i > 0 {
-			sb.WriteString(", ")
-		}
-		sb.WriteByte('(')
-		for j := range columns {
-			if j > 0 {
-				sb.WriteString(", ")
-			}
-			sb.WriteByte('$')
-			sb.WriteString(strconv.Itoa(len(args) + j + 1))
-		}
-		sb.WriteByte(')')
-		args = append(args, r...)
-	}
-	sb.WriteString(onConflict)
-	if _, err := tx.Exec(ctx, sb.String(), args...); err != nil {
-		return fmt.Errorf("write %d %s: %w", len(rows), name, err)
-	}
-	return nil
+	return projections.Upsert(ctx, tx, schema, "view_rights", rightColumns, "", rights)
 }
 
 func table(schema, name string) string { return pgx.Identifier{schema, name}.Sanitize() }

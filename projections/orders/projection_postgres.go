@@ -3,8 +3,6 @@ package orders
 import (
 	"context"
 	"fmt"
-	"sort"
-	"strconv"
 	"strings"
 
 	"github.com/jackc/pgx/v5"
@@ -14,6 +12,7 @@ import (
 	"github.com/channeldesk/channeldesk/domain/invoice"
 	"github.com/channeldesk/channeldesk/domain/order"
 	"github.com/channeldesk/channeldesk/eventstore"
+	"github.com/channeldesk/channeldesk/projections"
 )
 
 // Name is the projection's name; its tables live in Schema.
@@ -148,7 +147,7 @@ func (p *Projection) Apply(ctx context.Context, tx pgx.Tx, schema string, events
 		return nil
 	}
 	b := newBuilder(true)
-	if err := load(ctx, tx, schema, b, sortedKeys(numbers)); err != nil {
+	if err := load(ctx, tx, schema, b, projections.SortedKeys(numbers)); err != nil {
 		return err
 	}
 	for _, d := range evs {
@@ -278,83 +277,16 @@ func (i *invoiceRow) scanTargets() []any {
 // write upserts the orders and invoices the batch changed.
 func write(ctx context.Context, tx pgx.Tx, schema string, b *builder) error {
 	var os, is [][]any
-	for _, n := range sortedKeys(b.dirtyOrders) {
+	for _, n := range projections.SortedKeys(b.dirtyOrders) {
 		os = append(os, b.orders[n].values())
 	}
-	for _, n := range sortedKeys(b.dirtyInvoices) {
+	for _, n := range projections.SortedKeys(b.dirtyInvoices) {
 		is = append(is, b.invoices[n].values())
 	}
-	if err := upsert(ctx, tx, schema, "orders", orderColumns, os); err != nil {
+	if err := projections.Upsert(ctx, tx, schema, "orders", orderColumns, orderColumns[0], os); err != nil {
 		return err
 	}
-	return upsert(ctx, tx, schema, "invoices", invoiceColumns, is)
-}
-
-func sortedKeys[V any](m map[string]V) []string {
-	out := make([]string, 0, len(m))
-	for k := range m {
-		out = append(out, k)
-	}
-	sort.Strings(out)
-	return out
-}
-
-// copyThreshold is the number of rows from which a write goes through
-// COPY into a temporary table rather than one multi-row statement.
-const copyThreshold = 32
-
-// upsert inserts rows into a table of schema, replacing those with the
-// same key (the first column): many through COPY into a temporary table, a
-// few in one multi-row statement.
-func upsert(ctx context.Context, tx pgx.Tx, schema, name string, columns []string, rows [][]any) error {
-	if len(rows) == 0 {
-		return nil
-	}
-	cols := strings.Join(columns, ", ")
-	sets := make([]string, 0, len(columns)-1)
-	for _, c := range columns[1:] {
-		sets = append(sets, c+" = EXCLUDED."+c)
-	}
-	onConflict := ` ON CONFLICT (` + columns[0] + `) DO UPDATE SET ` + strings.Join(sets, ", ")
-	if len(rows) >= copyThreshold {
-		tmp := "orders_upsert_" + name
-		if _, err := tx.Exec(ctx, `CREATE TEMP TABLE IF NOT EXISTS `+tmp+` (LIKE `+table(schema, name)+`) ON COMMIT DROP`); err != nil {
-			return fmt.Errorf("write %s: %w", name, err)
-		}
-		if _, err := tx.Exec(ctx, `TRUNCATE `+tmp); err != nil {
-			return fmt.Errorf("write %s: %w", name, err)
-		}
-		if _, err := tx.CopyFrom(ctx, pgx.Identifier{tmp}, columns, pgx.CopyFromRows(rows)); err != nil {
-			return fmt.Errorf("write %d %s: %w", len(rows), name, err)
-		}
-		if _, err := tx.Exec(ctx, `INSERT INTO `+table(schema, name)+` (`+cols+`) SELECT `+cols+` FROM `+tmp+onConflict); err != nil {
-			return fmt.Errorf("write %d %s: %w", len(rows), name, err)
-		}
-		return nil
-	}
-	var sb strings.Builder
-	sb.WriteString(`INSERT INTO ` + table(schema, name) + ` (` + cols + `) VALUES `)
-	args := make([]any, 0, len(rows)*len(columns))
-	for i, r := range rows {
-		if i > 0 {
-			sb.WriteString(", ")
-		}
-		sb.WriteByte('(')
-		for j := range columns {
-			if j > 0 {
-				sb.WriteString(", ")
-			}
-			sb.WriteByte('$')
-			sb.WriteString(strconv.Itoa(len(args) + j + 1))
-		}
-		sb.WriteByte(')')
-		args = append(args, r...)
-	}
-	sb.WriteString(onConflict)
-	if _, err := tx.Exec(ctx, sb.String(), args...); err != nil {
-		return fmt.Errorf("write %d %s: %w", len(rows), name, err)
-	}
-	return nil
+	return projections.Upsert(ctx, tx, schema, "invoices", invoiceColumns, invoiceColumns[0], is)
 }
 
 func table(schema, name string) string { return pgx.Identifier{schema, name}.Sanitize() }
