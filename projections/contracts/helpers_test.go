@@ -4,8 +4,6 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/jackc/pgx/v5"
-
 	"github.com/channeldesk/channeldesk/domain"
 	"github.com/channeldesk/channeldesk/domain/account"
 	"github.com/channeldesk/channeldesk/domain/contract"
@@ -119,40 +117,18 @@ func (e *env) mergeWith(source, target string, orders []account.OrderLink, agree
 // dump returns every row of the live tables as JSON, in key order.
 func (e *env) dump() []string {
 	e.T.Helper()
-	var out []string
-	for _, q := range []string{
+	return e.Dump(
 		`SELECT row_to_json(c)::text FROM proj_contracts.companies c ORDER BY account_id`,
 		`SELECT row_to_json(n)::text FROM proj_contracts.company_names n ORDER BY account_id, name_fold`,
 		`SELECT row_to_json(n)::text FROM proj_contracts.former_names n ORDER BY account_id, name_fold`,
 		`SELECT row_to_json(c)::text FROM proj_contracts.contracts c ORDER BY contract_number`,
-	} {
-		rows, err := e.Pool.Query(e.Ctx, q)
-		if err != nil {
-			e.T.Fatal(err)
-		}
-		s, err := pgx.CollectRows(rows, pgx.RowTo[string])
-		if err != nil {
-			e.T.Fatal(err)
-		}
-		out = append(out, s...)
-	}
-	return out
+	)
 }
 
 var (
-	staff    = domain.Principal{ID: "staff:alice", Kind: domain.KindStaff, Roles: []domain.Role{domain.RoleSupport}}
-	auditor  = domain.Principal{ID: "staff:bob", Kind: domain.KindStaff, Roles: []domain.Role{domain.RoleAuditor}}
-	noRoles  = domain.Principal{ID: "staff:eve", Kind: domain.KindStaff}
-	stranger = domain.Principal{ID: "anon"}
+	staff, auditor, noRoles, stranger = projtest.Staff, projtest.Auditor, projtest.NoRoles, projtest.Stranger
+	customerOf, partner               = projtest.CustomerOf, projtest.Partner
 )
-
-func customerOf(id string) domain.Principal {
-	return domain.Principal{ID: "customer:" + id + "/C-1", Kind: domain.KindCustomer, AccountID: id, ContactID: "C-1"}
-}
-
-func partner(id string) domain.Principal {
-	return domain.Principal{ID: "partner:" + id + "/P-1", Kind: domain.KindPartner, PartnerID: id, ContactID: "P-1"}
-}
 
 // searchAll pages through Search and returns every contract.
 func (e *env) searchAll(viewer domain.Principal, f contracts.Filter) []contracts.Contract {

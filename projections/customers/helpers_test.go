@@ -4,8 +4,6 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/jackc/pgx/v5"
-
 	"github.com/channeldesk/channeldesk/domain"
 	"github.com/channeldesk/channeldesk/domain/account"
 	"github.com/channeldesk/channeldesk/eventstore"
@@ -80,40 +78,18 @@ func (e *env) rename(id string, names ...string) {
 // dump returns every row of the live tables as JSON, in key order.
 func (e *env) dump() []string {
 	e.T.Helper()
-	var out []string
-	for _, q := range []string{
+	return e.Dump(
 		`SELECT row_to_json(c)::text FROM proj_customers.customers c ORDER BY account_id`,
 		`SELECT row_to_json(r)::text FROM proj_customers.relationships r ORDER BY account_id, party_id, relationship`,
 		`SELECT row_to_json(c)::text FROM proj_customers.contracts c ORDER BY contract_number`,
 		`SELECT row_to_json(f)::text FROM proj_customers.former_names f ORDER BY fold, account_id`,
-	} {
-		rows, err := e.Pool.Query(e.Ctx, q)
-		if err != nil {
-			e.T.Fatal(err)
-		}
-		s, err := pgx.CollectRows(rows, pgx.RowTo[string])
-		if err != nil {
-			e.T.Fatal(err)
-		}
-		out = append(out, s...)
-	}
-	return out
+	)
 }
 
 var (
-	staff    = domain.Principal{ID: "staff:alice", Kind: domain.KindStaff, Roles: []domain.Role{domain.RoleSupport}}
-	auditor  = domain.Principal{ID: "staff:bob", Kind: domain.KindStaff, Roles: []domain.Role{domain.RoleAuditor}}
-	noRoles  = domain.Principal{ID: "staff:eve", Kind: domain.KindStaff}
-	stranger = domain.Principal{ID: "anon"}
+	staff, auditor, noRoles, stranger = projtest.Staff, projtest.Auditor, projtest.NoRoles, projtest.Stranger
+	customerOf, partner               = projtest.CustomerOf, projtest.Partner
 )
-
-func customerOf(id string) domain.Principal {
-	return domain.Principal{ID: "customer:" + id + "/C-1", Kind: domain.KindCustomer, AccountID: id, ContactID: "C-1"}
-}
-
-func partner(id string) domain.Principal {
-	return domain.Principal{ID: "partner:" + id + "/P-1", Kind: domain.KindPartner, PartnerID: id, ContactID: "P-1"}
-}
 
 // listAll pages through List and returns every item.
 func (e *env) listAll(viewer domain.Principal, f customers.Filter) []customers.Customer {

@@ -7,8 +7,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/jackc/pgx/v5"
-
 	"github.com/channeldesk/channeldesk/domain"
 	"github.com/channeldesk/channeldesk/domain/account"
 	"github.com/channeldesk/channeldesk/domain/license"
@@ -249,40 +247,18 @@ func (e *env) caseEvents(number string, evs ...domain.Event) {
 // dump returns every row of the live tables as JSON, in key order.
 func (e *env) dump() []string {
 	e.T.Helper()
-	var out []string
-	for _, q := range []string{
+	return e.Dump(
 		`SELECT row_to_json(l)::text FROM proj_licenses.licenses l ORDER BY license_id`,
 		`SELECT row_to_json(v)::text FROM proj_licenses.view_rights v ORDER BY account_id, partner_id`,
 		`SELECT row_to_json(m)::text FROM proj_licenses.merged_accounts m ORDER BY account_id`,
 		`SELECT row_to_json(c)::text FROM proj_licenses.cases c ORDER BY case_number`,
-	} {
-		rows, err := e.Pool.Query(e.Ctx, q)
-		if err != nil {
-			e.T.Fatal(err)
-		}
-		s, err := pgx.CollectRows(rows, pgx.RowTo[string])
-		if err != nil {
-			e.T.Fatal(err)
-		}
-		out = append(out, s...)
-	}
-	return out
+	)
 }
 
 var (
-	staff    = domain.Principal{ID: "staff:alice", Kind: domain.KindStaff, Roles: []domain.Role{domain.RoleSupport}}
-	auditor  = domain.Principal{ID: "staff:bob", Kind: domain.KindStaff, Roles: []domain.Role{domain.RoleAuditor}}
-	noRoles  = domain.Principal{ID: "staff:eve", Kind: domain.KindStaff}
-	stranger = domain.Principal{ID: "anon"}
+	staff, auditor, noRoles, stranger = projtest.Staff, projtest.Auditor, projtest.NoRoles, projtest.Stranger
+	customerOf, partner               = projtest.CustomerOf, projtest.Partner
 )
-
-func customerOf(id string) domain.Principal {
-	return domain.Principal{ID: "customer:" + id + "/C-000001", Kind: domain.KindCustomer, AccountID: id, ContactID: "C-000001"}
-}
-
-func partner(id string) domain.Principal {
-	return domain.Principal{ID: "partner:" + id + "/C-900001", Kind: domain.KindPartner, PartnerID: id, ContactID: "C-900001"}
-}
 
 // licensesOf pages through ListLicenses with pages of limit and returns the
 // IDs of every item.

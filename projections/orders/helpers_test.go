@@ -5,8 +5,6 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/jackc/pgx/v5"
-
 	"github.com/channeldesk/channeldesk/domain"
 	"github.com/channeldesk/channeldesk/domain/account"
 	"github.com/channeldesk/channeldesk/domain/invoice"
@@ -157,38 +155,16 @@ func (e *env) merge(from, into string, moved ...string) {
 // dump returns every row of the live tables as JSON, in key order.
 func (e *env) dump() []string {
 	e.T.Helper()
-	var out []string
-	for _, q := range []string{
+	return e.Dump(
 		`SELECT row_to_json(o)::text FROM proj_orders.orders o ORDER BY order_number`,
 		`SELECT row_to_json(i)::text FROM proj_orders.invoices i ORDER BY invoice_number`,
-	} {
-		rows, err := e.Pool.Query(e.Ctx, q)
-		if err != nil {
-			e.T.Fatal(err)
-		}
-		s, err := pgx.CollectRows(rows, pgx.RowTo[string])
-		if err != nil {
-			e.T.Fatal(err)
-		}
-		out = append(out, s...)
-	}
-	return out
+	)
 }
 
 var (
-	staff    = domain.Principal{ID: "staff:alice", Kind: domain.KindStaff, Roles: []domain.Role{domain.RoleSupport}}
-	auditor  = domain.Principal{ID: "staff:bob", Kind: domain.KindStaff, Roles: []domain.Role{domain.RoleAuditor}}
-	noRoles  = domain.Principal{ID: "staff:eve", Kind: domain.KindStaff}
-	stranger = domain.Principal{ID: "anon"}
+	staff, auditor, noRoles, stranger = projtest.Staff, projtest.Auditor, projtest.NoRoles, projtest.Stranger
+	customerOf, partner               = projtest.CustomerOf, projtest.Partner
 )
-
-func customerOf(id string) domain.Principal {
-	return domain.Principal{ID: "customer:" + id + "/C-1", Kind: domain.KindCustomer, AccountID: id, ContactID: "C-1"}
-}
-
-func partner(id string) domain.Principal {
-	return domain.Principal{ID: "partner:" + id + "/P-1", Kind: domain.KindPartner, PartnerID: id, ContactID: "P-1"}
-}
 
 // search pages through Search and returns every order number.
 func (e *env) search(viewer domain.Principal, f orders.Filter) []string {

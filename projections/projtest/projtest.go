@@ -331,3 +331,44 @@ func (e *Env) needNATS(method string) {
 		e.T.Fatalf("projtest: %s needs an Env with NATS (New(t, true))", method)
 	}
 }
+
+// Dump runs queries that each select one text column (a row as JSON, say)
+// and returns their rows, in order: what a test compares between a live
+// projector's tables and a rebuild's.
+func (e *Env) Dump(queries ...string) []string {
+	e.T.Helper()
+	var out []string
+	for _, q := range queries {
+		rows, err := e.Pool.Query(e.Ctx, q)
+		if err != nil {
+			e.T.Fatal(err)
+		}
+		s, err := pgx.CollectRows(rows, pgx.RowTo[string])
+		if err != nil {
+			e.T.Fatal(err)
+		}
+		out = append(out, s...)
+	}
+	return out
+}
+
+// The viewers of the read models' visibility tests.
+var (
+	// Staff is a support agent, Auditor an auditor: staff with a role see
+	// everything.
+	Staff   = domain.Principal{ID: "staff:alice", Kind: domain.KindStaff, Roles: []domain.Role{domain.RoleSupport}}
+	Auditor = domain.Principal{ID: "staff:bob", Kind: domain.KindStaff, Roles: []domain.Role{domain.RoleAuditor}}
+	// NoRoles is staff without a role, Stranger nobody: they see nothing.
+	NoRoles  = domain.Principal{ID: "staff:eve", Kind: domain.KindStaff}
+	Stranger = domain.Principal{ID: "anon"}
+)
+
+// CustomerOf is a contact of account id.
+func CustomerOf(id string) domain.Principal {
+	return domain.Principal{ID: "customer:" + id + "/C-1", Kind: domain.KindCustomer, AccountID: id, ContactID: "C-1"}
+}
+
+// Partner is a contact of partner id.
+func Partner(id string) domain.Principal {
+	return domain.Principal{ID: "partner:" + id + "/P-1", Kind: domain.KindPartner, PartnerID: id, ContactID: "P-1"}
+}
