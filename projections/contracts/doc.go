@@ -11,8 +11,13 @@
 // and every former one), folded with names.FoldCompany, with a btree for
 // prefixes and pg_trgm GIN indexes for close spellings (of every name, and
 // of the names of companies that hold an agreement: held); former_names,
-// the former ones again, for a partner's search. The function close_names
-// reads a trigram index at the threshold of a search (setupSQL).
+// the former ones again, for a partner's search; and spellings, one row per
+// distinct folded name with how many names, names of companies holding an
+// agreement and former names bear it (kept by a statement trigger on
+// company_names), with trigram indexes. Close spellings are looked up among
+// the distinct spellings (close_spellings), which many companies share,
+// then followed to the names that bear them; the function close_names reads
+// a name table's trigram index at the threshold of a search (setupSQL).
 //
 // Queries answer GET /v1/contracts, /v1/associated-customers and /v1/vat,
 // scoped to what the viewer may see. Who may see a customer is read from

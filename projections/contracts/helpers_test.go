@@ -13,6 +13,7 @@ import (
 	"github.com/channeldesk/channeldesk/projections/contracts"
 	"github.com/channeldesk/channeldesk/projections/customers"
 	"github.com/channeldesk/channeldesk/projections/projtest"
+	"github.com/jackc/pgx/v5"
 )
 
 // env is the shared harness.
@@ -115,12 +116,32 @@ func (e *env) mergeWith(source, target string, orders []account.OrderLink, agree
 }
 
 // dump returns every row of the live tables as JSON, in key order.
+//
+// It fails the test when the spellings, which a trigger counts, differ from
+// the counts of company_names.
 func (e *env) dump() []string {
 	e.T.Helper()
+	var wrong []string
+	rows, err := e.Pool.Query(e.Ctx, `SELECT coalesce(row_to_json(s)::text, '-') || ' counted, ' || coalesce(row_to_json(c)::text, '-') || ' in company_names'
+		FROM proj_contracts.spellings s
+		FULL JOIN (SELECT name_fold, count(*)::int AS names, count(*) FILTER (WHERE held)::int AS held,
+				count(*) FILTER (WHERE former)::int AS formers
+			FROM proj_contracts.company_names GROUP BY name_fold) c ON c.name_fold = s.name_fold
+		WHERE (s.name_fold, s.names, s.held, s.formers) IS DISTINCT FROM (c.name_fold, c.names, c.held, c.formers)`)
+	if err == nil {
+		wrong, err = pgx.CollectRows(rows, pgx.RowTo[string])
+	}
+	if err != nil {
+		e.T.Fatal(err)
+	}
+	if len(wrong) > 0 {
+		e.T.Fatalf("spellings differ from the names:\n%s", strings.Join(wrong, "\n"))
+	}
 	return e.Dump(
 		`SELECT row_to_json(c)::text FROM proj_contracts.companies c ORDER BY account_id`,
 		`SELECT row_to_json(n)::text FROM proj_contracts.company_names n ORDER BY account_id, name_fold`,
 		`SELECT row_to_json(n)::text FROM proj_contracts.former_names n ORDER BY account_id, name_fold`,
+		`SELECT row_to_json(s)::text FROM proj_contracts.spellings s ORDER BY name_fold`,
 		`SELECT row_to_json(c)::text FROM proj_contracts.contracts c ORDER BY contract_number`,
 	)
 }

@@ -59,7 +59,7 @@ func TestQueriesUseIndexes(t *testing.T) {
 	e.Exec(`INSERT INTO proj_customers.relationships (account_id, party_id, party_kind, relationship, since_position)
 		SELECT account_id, lpad((position % 500)::text, 6, '0') || 'PP', 'partner', 'ordering_partner', position FROM proj_contracts.companies`)
 	e.Exec(`UPDATE proj_customers.relationships r SET name_fold = c.name_fold FROM proj_contracts.companies c WHERE c.account_id = r.account_id`)
-	e.Exec(`ANALYZE proj_contracts.companies, proj_contracts.company_names, proj_contracts.former_names, proj_contracts.contracts,
+	e.Exec(`ANALYZE proj_contracts.companies, proj_contracts.company_names, proj_contracts.former_names, proj_contracts.spellings, proj_contracts.contracts,
 		proj_customers.relationships`)
 
 	staff := view{scope: readmodel.SeeAll}
@@ -98,8 +98,8 @@ func TestQueriesUseIndexes(t *testing.T) {
 			}{
 				{phasePrefix, fold[:2], "company_names_fold_idx"},
 				{phasePrefix, fold, "company_names_fold_idx"},
-				{phaseSimilar, typo, "close_names"},
-				{phaseSimilar, word, "close_names"},
+				{phaseSimilar, typo, "close_spellings"},
+				{phaseSimilar, word, "close_spellings"},
 			}
 			if v.who == "partner" {
 				// Its relationships, then the names by key; former names
@@ -158,17 +158,17 @@ func TestQueriesUseIndexes(t *testing.T) {
 
 	// close_names reads a trigram index, whatever the planner thinks of
 	// scoring every name.
-	for _, c := range []struct{ table, cond, want string }{
-		{"proj_contracts.company_names", " AND n.held", "company_names_held_trgm_idx"},
-		{"proj_contracts.company_names", "", "company_names_trgm_idx"},
-		{"proj_contracts.former_names", "", "former_names_trgm_idx"},
+	for _, c := range []struct{ sql, table, cond, want string }{
+		{closeSpellingsSQL, "proj_contracts.spellings", " AND s.held > 0", "spellings_held_trgm_idx"},
+		{closeSpellingsSQL, "proj_contracts.spellings", "", "spellings_trgm_idx"},
+		{closeNamesSQL, "proj_contracts.former_names", "", "former_names_trgm_idx"},
 	} {
 		tx, err := e.Pool.Begin(e.Ctx)
 		if err != nil {
 			t.Fatal(err)
 		}
 		var inner string
-		if err := tx.QueryRow(e.Ctx, `SELECT format($1::text, $2::regclass, $3::text)`, closeNamesSQL, c.table, c.cond).Scan(&inner); err != nil {
+		if err := tx.QueryRow(e.Ctx, `SELECT format($1::text, $2::regclass, $3::text)`, c.sql, c.table, c.cond).Scan(&inner); err != nil {
 			t.Fatal(err)
 		}
 		if _, err := tx.Exec(e.Ctx, `SET LOCAL pg_trgm.similarity_threshold = 0.45; SET LOCAL enable_seqscan = off;
@@ -184,7 +184,7 @@ func TestQueriesUseIndexes(t *testing.T) {
 			t.Fatal(err)
 		}
 		if plan := strings.Join(lines, "\n"); !strings.Contains(plan, c.want) {
-			t.Errorf("close_names on %s%s: plan without %s:\n%s", c.table, c.cond, c.want, plan)
+			t.Errorf("%s%s: plan without %s:\n%s", c.table, c.cond, c.want, plan)
 		}
 		if err := tx.Rollback(e.Ctx); err != nil {
 			t.Fatal(err)

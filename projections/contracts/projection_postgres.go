@@ -35,8 +35,10 @@ func (*Projection) Name() string { return Name }
 
 // Version implements projections.Versioned: 2 added company_names.held
 // (the company holds an agreement) and its trigram index, the table
-// former_names and the functions close_threshold and close_names.
-func (*Projection) Version() int { return 2 }
+// former_names and the functions close_threshold and close_names; 3 the
+// table spellings (kept by a trigger on company_names) and the function
+// close_spellings.
+func (*Projection) Version() int { return 3 }
 
 // Keys and folded names are in the "C" collation (byte order), so that
 // ordering, prefix ranges and cursors agree whatever the database's
@@ -111,6 +113,49 @@ CREATE TABLE IF NOT EXISTS %[1]s.former_names (
 );
 CREATE INDEX IF NOT EXISTS former_names_fold_idx ON %[1]s.former_names (name_fold, account_id);
 CREATE INDEX IF NOT EXISTS former_names_trgm_idx ON %[1]s.former_names USING gin (name_fold gin_trgm_ops);
+CREATE TABLE IF NOT EXISTS %[1]s.spellings (
+    name_fold text COLLATE "C" PRIMARY KEY,
+    names     integer NOT NULL,
+    held      integer NOT NULL,
+    formers   integer NOT NULL
+);
+CREATE INDEX IF NOT EXISTS spellings_trgm_idx ON %[1]s.spellings USING gin (name_fold gin_trgm_ops);
+CREATE INDEX IF NOT EXISTS spellings_held_trgm_idx ON %[1]s.spellings USING gin (name_fold gin_trgm_ops) WHERE held > 0;
+CREATE INDEX IF NOT EXISTS spellings_unused_idx ON %[1]s.spellings (name_fold) WHERE names = 0;
+CREATE OR REPLACE FUNCTION %[1]s.count_spellings() RETURNS trigger
+LANGUAGE plpgsql AS $fn$
+BEGIN
+    IF TG_OP = 'INSERT' THEN
+        EXECUTE format(%[5]s, TG_TABLE_SCHEMA, 'SELECT name_fold, 1 AS n, held::int AS h, former::int AS f FROM new_rows');
+    ELSIF TG_OP = 'DELETE' THEN
+        EXECUTE format(%[5]s, TG_TABLE_SCHEMA, 'SELECT name_fold, -1 AS n, -held::int AS h, -former::int AS f FROM old_rows');
+    ELSE
+        EXECUTE format(%[5]s, TG_TABLE_SCHEMA, 'SELECT name_fold, 1 AS n, held::int AS h, former::int AS f FROM new_rows
+            UNION ALL SELECT name_fold, -1, -held::int, -former::int FROM old_rows');
+    END IF;
+    EXECUTE format('DELETE FROM %%I.spellings WHERE names = 0', TG_TABLE_SCHEMA);
+    RETURN NULL;
+END
+$fn$;
+CREATE OR REPLACE TRIGGER company_names_spellings_ins AFTER INSERT ON %[1]s.company_names
+    REFERENCING NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION %[1]s.count_spellings();
+CREATE OR REPLACE TRIGGER company_names_spellings_del AFTER DELETE ON %[1]s.company_names
+    REFERENCING OLD TABLE AS old_rows FOR EACH STATEMENT EXECUTE FUNCTION %[1]s.count_spellings();
+CREATE OR REPLACE TRIGGER company_names_spellings_upd AFTER UPDATE ON %[1]s.company_names
+    REFERENCING OLD TABLE AS old_rows NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION %[1]s.count_spellings();
+CREATE OR REPLACE FUNCTION %[1]s.close_spellings(spellings regclass, q text, threshold double precision, held boolean)
+RETURNS TABLE (name_fold text, score real, formers integer)
+LANGUAGE plpgsql ROWS 100
+SET pg_trgm.similarity_threshold = 0.3
+SET enable_seqscan = off
+SET enable_indexscan = off
+SET enable_indexonlyscan = off
+AS $fn$
+BEGIN
+    PERFORM set_config('pg_trgm.similarity_threshold', threshold::text, true);
+    RETURN QUERY EXECUTE format(%[6]s, spellings, CASE WHEN held THEN ' AND s.held > 0' ELSE '' END) USING q;
+END
+$fn$;
 CREATE OR REPLACE FUNCTION %[1]s.close_threshold(q text) RETURNS double precision
 LANGUAGE sql IMMUTABLE PARALLEL UNSAFE
 RETURN greatest(%[3]g, (cardinality(show_trgm(q)) - %[4]d)::float8 / (cardinality(show_trgm(q)) + %[4]d)) - 1e-6;
@@ -148,7 +193,7 @@ CREATE INDEX IF NOT EXISTS contracts_account_idx ON %[1]s.contracts (account_id,
 // Setup implements projections.Projection.
 func (*Projection) Setup(ctx context.Context, tx pgx.Tx, schema string) error {
 	if _, err := tx.Exec(ctx, fmt.Sprintf(setupSQL, pgx.Identifier{schema}.Sanitize(), quoteLiteral(closeNamesSQL),
-		minSimilarity, closeTypos)); err != nil {
+		minSimilarity, closeTypos, quoteLiteral(countSpellingsSQL), quoteLiteral(closeSpellingsSQL))); err != nil {
 		return fmt.Errorf("create contract tables in %s: %w", schema, err)
 	}
 	return nil
@@ -160,6 +205,23 @@ func (*Projection) Setup(ctx context.Context, tx pgx.Tx, schema string) error {
 // sets.
 const closeNamesSQL = `SELECT n.account_id::text, n.name_fold::text, n.former, n.name, similarity(n.name_fold, $1)
 	FROM %s n WHERE n.name_fold %% $1 AND NOT starts_with(n.name_fold, $1)%s`
+
+// countSpellingsSQL is the statement count_spellings runs, a format()
+// string: %1$I is the schema of the table the trigger fired on, %2$s the
+// rows changed (name_fold and the changes n, h and f to the counts of
+// names, held names and former names). The trigger then deletes the
+// spellings no name has any more.
+const countSpellingsSQL = `INSERT INTO %1$I.spellings AS s (name_fold, names, held, formers)
+	SELECT name_fold, sum(n), sum(h), sum(f) FROM (%2$s) r GROUP BY name_fold
+	ON CONFLICT (name_fold) DO UPDATE SET names = s.names + EXCLUDED.names, held = s.held + EXCLUDED.held,
+		formers = s.formers + EXCLUDED.formers`
+
+// closeSpellingsSQL is the statement close_spellings runs, a format()
+// string: %s is the spellings table, the second %s the condition on held;
+// $1 is the search. The trigram index serves "s.name_fold % $1" at the
+// threshold the function sets.
+const closeSpellingsSQL = `SELECT s.name_fold::text, similarity(s.name_fold, $1), s.formers
+	FROM %s s WHERE s.name_fold %% $1 AND NOT starts_with(s.name_fold, $1)%s`
 
 // quoteLiteral returns s as an SQL string literal.
 func quoteLiteral(s string) string { return "'" + strings.ReplaceAll(s, "'", "''") + "'" }

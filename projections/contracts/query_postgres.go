@@ -808,21 +808,21 @@ func (s nameSearch) prefilter(a *args, col string) string {
 // names returns the statement of the names a phase matches among the
 // companies v may see (through s.rels): account_id, name_fold, former,
 // name and score (the similarity to the search; 0 in the prefix phase).
-// q is the search's placeholder.
+// q is the search's placeholder. Staff's close spellings are not here but
+// in closest, which stops at MaxClose companies.
 //
-// Staff read the name indexes: the btree for prefixes, close_names and a
-// trigram index for close spellings (of the companies holding agreements,
-// for a contract search). A customer contact reads its own account's
-// names. A partner starts from its relationships, whose index holds each
-// customer's current folded name (kept by the customer list), for
-// prefixes (a range of it) and for close spellings of a short search
-// (every customer of the partner, prefiltered and scored): what it costs
-// is what the partner's customers number, not what the names sharing a
-// common word or a first letter do; former names, which relationships do
-// not hold, come from former_names and their company's relationships.
-// Close spellings of a long search come from the trigram index as for
-// staff, then the partner's relationships. A relationship's name is only
-// a way in: the match is the company_names row with that name.
+// Staff read the btree of the names for prefixes. A customer contact reads
+// its own account's names. A partner starts from its relationships, whose
+// index holds each customer's current folded name (kept by the customer
+// list), for prefixes (a range of it) and for close spellings of a short
+// search (every customer of the partner, prefiltered and scored): what it
+// costs is what the partner's customers number, not what the names
+// sharing a common word or a first letter do; former names, which
+// relationships do not hold, come from former_names and their company's
+// relationships. Close spellings of a long search are the close spellings
+// (spellings) joined to the partner's relationships by name, and to the
+// former names that bear them. A relationship's name is only a way in:
+// the match is the company_names row with that name.
 func (s nameSearch) names(a *args, phase int, q string) string {
 	var match func(col string) string
 	var score string
@@ -867,7 +867,17 @@ func (s nameSearch) names(a *args, phase int, q string) string {
 		if phase == phaseSimilar {
 			pre := s.prefilter(a, "r.name_fold")
 			if pre == "" {
-				return `SELECT * FROM (` + closeNames("company_names", s.held) + `) n WHERE ` + visible
+				// The close spellings, then the partner's customers of each
+				// by its current name and the former names of that spelling.
+				return `WITH s AS (` + s.spellings(a, q) + `)
+					SELECT n.* FROM (SELECT DISTINCT r.account_id, r.name_fold, s.score FROM s JOIN ` + relationships + ` r
+							ON r.party_id = ` + p + ` AND r.name_fold = s.name_fold` + rels + `) r
+						CROSS JOIN LATERAL (SELECT n.account_id, n.name_fold, n.former, n.name, r.score FROM ` + Schema + `.company_names n
+							WHERE n.account_id = r.account_id AND n.name_fold = r.name_fold AND NOT n.former OFFSET 0) n
+					UNION ALL
+					SELECT n.account_id, n.name_fold, n.former, n.name, s.score FROM s JOIN ` + Schema + `.former_names n
+						ON n.name_fold = s.name_fold
+						WHERE s.formers > 0 AND ` + visible
 			}
 			rel = `CASE WHEN ` + pre + ` THEN ` + rel + ` END` // scored only if it may reach the threshold
 			former = `SELECT * FROM (` + closeNames("former_names", false) + `) n WHERE ` + visible
@@ -879,10 +889,45 @@ func (s nameSearch) names(a *args, phase int, q string) string {
 			CROSS JOIN LATERAL (` + sel("company_names") + ` WHERE n.account_id = r.account_id AND n.name_fold = r.name_fold AND NOT n.former OFFSET 0) n
 			UNION ALL ` + former
 	}
-	if phase == phasePrefix {
-		return sel("company_names") + ` WHERE ` + match("n.name_fold")
+	return sel("company_names") + ` WHERE ` + match("n.name_fold")
+}
+
+// spellings returns the statement of the close spellings of the search in
+// placeholder q (close_spellings): the distinct folded names at least
+// threshold(q) similar to it that do not start with it (of companies
+// holding an agreement, for a contract search), each with its similarity
+// (score) and how many former names it is (formers). Scoring distinct
+// spellings costs what the names sharing the search's trigrams number,
+// not what the companies bearing them do.
+func (s nameSearch) spellings(a *args, q string) string {
+	return `SELECT * FROM ` + Schema + `.close_spellings(` + a.add(Schema+".spellings") + `::regclass, ` + q + `, ` +
+		threshold(q) + `, ` + strconv.FormatBool(s.held) + `)`
+}
+
+// closest returns the statement of the close-spelling phase's companies
+// for staff (named f in query), who may see every company: the close
+// spellings, most similar first, each joined to the names that bear it
+// and their companies (that meet cond), until MaxClose+1 are found. A
+// company is listed by its best name only (most similar; a current name
+// before a former one; then the smallest fold): it tells from the company
+// row whether another of its names beats the one at hand. What it costs
+// is what the spellings close to the search number plus the names of the
+// closest ones, not what every company bearing a close spelling does.
+func (s nameSearch) closest(a *args, q, k string, cond []string) string {
+	held := ""
+	if s.held {
+		held = ` AND n.held`
 	}
-	return closeNames("company_names", s.held)
+	best := `NOT (n.former AND co.name_fold <> n.name_fold AND similarity(co.name_fold, ` + q + `) >= s.score)
+		AND NOT EXISTS (SELECT 1 FROM unnest(co.former_folds) g WHERE g <> n.name_fold AND g <> co.name_fold
+			AND (similarity(g, ` + q + `) > s.score OR similarity(g, ` + q + `) = s.score AND n.former AND g < n.name_fold))`
+	return `SELECT n.account_id, n.name_fold, n.former, n.name, s.score
+		FROM (` + s.spellings(a, q) + ` ORDER BY score DESC) s
+		CROSS JOIN LATERAL (SELECT n.account_id, n.name_fold, n.former, n.name FROM ` + Schema + `.company_names n
+			WHERE n.name_fold = s.name_fold` + held + ` OFFSET 0) n
+		JOIN ` + Schema + `.companies co ON co.account_id = n.account_id
+		WHERE ` + strings.Join(cond, " AND ") + ` AND ` + best + `
+		ORDER BY s.score DESC LIMIT ` + k + ` + 1`
 }
 
 // query returns the statement of one phase, for up to limit rows after c.
@@ -902,10 +947,9 @@ func (s nameSearch) query(phase int, c *cursor, limit int) (string, []any) {
 	var where []string // on the rows joined to m
 	// prefixed is true when a name of the company starts with the search.
 	prefixed := `(starts_with(co.name_fold, ` + q + `) OR EXISTS (SELECT 1 FROM unnest(co.former_folds) f WHERE starts_with(f, ` + q + `)))`
-	names := s.names(a, phase, q)
 	var m string
 	if phase == phasePrefix {
-		m = `WITH m AS (` + names + `)`
+		m = `WITH m AS (` + s.names(a, phase, q) + `)`
 		where = append(where, `co.status = 'active'`, `(NOT m.former OR NOT starts_with(co.name_fold, `+q+`)
 			AND NOT EXISTS (SELECT 1 FROM unnest(co.former_folds) f WHERE starts_with(f, `+q+`) AND f < m.name_fold))`)
 		where = append(where, s.where(a)...)
@@ -921,12 +965,18 @@ func (s nameSearch) query(phase int, c *cursor, limit int) (string, []any) {
 		// row at hand: a generic plan would otherwise hash every
 		// agreement, or every relationship of the partner, to join them.)
 		k := a.add(MaxClose)
-		m = `WITH f AS (SELECT b.* FROM (SELECT * FROM (SELECT DISTINCT ON (n.account_id) n.account_id, n.name_fold, n.former, n.name, n.score
-					FROM (` + names + `) n WHERE NOT starts_with(n.name_fold, ` + q + `)
+		f := ""
+		if s.v.scope == readmodel.SeeAll {
+			f = s.closest(a, q, k, cond)
+		} else {
+			f = `SELECT b.* FROM (SELECT * FROM (SELECT DISTINCT ON (n.account_id) n.account_id, n.name_fold, n.former, n.name, n.score
+					FROM (` + s.names(a, phase, q) + `) n WHERE NOT starts_with(n.name_fold, ` + q + `)
 					ORDER BY n.account_id, n.score DESC, n.former, n.name_fold) b ORDER BY b.score DESC) b
 				JOIN ` + Schema + `.companies co ON co.account_id = b.account_id
 				WHERE ` + strings.Join(cond, " AND ") + `
-				ORDER BY b.score DESC LIMIT ` + k + ` + 1),
+				ORDER BY b.score DESC LIMIT ` + k + ` + 1`
+		}
+		m = `WITH f AS (` + f + `),
 			m AS (SELECT f.* FROM f WHERE (SELECT count(*) FROM f) <= ` + k + ` OR f.score > (SELECT min(score) FROM f))`
 	}
 	key := "m.name_fold, m.account_id"

@@ -3,6 +3,7 @@ package contracts_test
 import (
 	"errors"
 	"fmt"
+	"math/rand/v2"
 	"slices"
 	"testing"
 
@@ -301,5 +302,69 @@ func TestCloseSpellings(t *testing.T) {
 	}
 	if got := e.searchAll(partner(pOrder), contracts.Filter{Company: "Old Harbor"}); len(got) != 1 || got[0].MatchedFormerName != "Old Harbour Ltd" {
 		t.Errorf("old harbor as the partner: %+v", got)
+	}
+}
+
+// TestStaffAndPartnerFindTheSameCloseSpellings cross-checks the three ways
+// a name search finds close spellings: staff walk the spellings most
+// similar first and stop at MaxClose companies; a partner joins the
+// spellings to its relationships (a long search) or scores its customers'
+// names (a word). A partner that ordered for every company must see what
+// staff see, row for row and in the same order, among names drawn from a
+// small vocabulary, so that many companies share a spelling, scores tie,
+// and renamed companies are found by a current or a former name, whichever
+// is closer.
+func TestStaffAndPartnerFindTheSameCloseSpellings(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t, false)
+	rng := rand.New(rand.NewPCG(4, 2))
+	heads := []string{"Redwood", "Rosewood", "Redwod", "Northwind", "Northwinds", "Oakridge", "Oak Ridge", "Kestrel"}
+	trades := []string{"Consulting", "Consultants", "Logistics", "Logistic", "Software", "Freight"}
+	name := func() string {
+		n := heads[rng.IntN(len(heads))] + " " + trades[rng.IntN(len(trades))]
+		if rng.IntN(4) == 0 {
+			n += " Group"
+		}
+		return n + " GmbH"
+	}
+	for i := range 260 {
+		id := fmt.Sprintf("77%04dHQ", i)
+		e.register(id, name(), "DE", "", "Berlin")
+		if rng.IntN(5) > 0 {
+			e.agreement(fmt.Sprintf("ELA-%06d", i+1), id)
+		}
+		if rng.IntN(4) == 0 {
+			old := ""
+			for range 1 + rng.IntN(2) {
+				next := name()
+				if old == "" {
+					e.on("account-"+id, account.CompanyRenamed{AccountID: id, NewName: next})
+				} else {
+					e.on("account-"+id, account.CompanyRenamed{AccountID: id, OldName: old, NewName: next})
+				}
+				old = next
+			}
+		}
+		e.on("account-"+id, account.OrderAttached{AccountID: id, OrderNumber: fmt.Sprintf("ORD-%07d", i+1), PartnerID: pOrder})
+	}
+	e.build()
+	for _, q := range []string{"Redwood Consulting", "Redwoox Consultinx", "Redwood", "Redwoo", "Rosewod", "Northwind Logistics Group",
+		"Northwinx Logistic", "Oak Ridge Software", "Oakridge Sofware", "Kestrel Freight", "Kestrl Freigt", "Consulting", "Logistcs"} {
+		staffRows := e.searchAll(staff, contracts.Filter{Company: q, Limit: 7})
+		partnerRows := e.searchAll(partner(pOrder), contracts.Filter{Company: q, Limit: 9})
+		if !slices.Equal(numbers(staffRows), numbers(partnerRows)) {
+			t.Errorf("%q: staff find %d agreements, the partner %d:\n staff   %v\n partner %v", q, len(staffRows), len(partnerRows),
+				numbers(staffRows), numbers(partnerRows))
+			continue
+		}
+		for i := range staffRows {
+			if staffRows[i].MatchedFormerName != partnerRows[i].MatchedFormerName {
+				t.Errorf("%q: %s found by %q for staff, by %q for the partner", q, staffRows[i].ContractNumber,
+					staffRows[i].MatchedFormerName, partnerRows[i].MatchedFormerName)
+			}
+		}
+		if len(staffRows) == 0 {
+			t.Errorf("%q finds nothing", q)
+		}
 	}
 }
