@@ -17,7 +17,7 @@ func main() {
 		if !errors.Is(err, flag.ErrHelp) {
 			fmt.Fprintln(os.Stderr, "channeldesk:", err)
 		}
-		os.Exit(1)
+		os.Exit(exitCode(err))
 	}
 }
 
@@ -33,6 +33,7 @@ Commands:
   token revoke ID              revoke a token at once
   projections status           position, lag and state of every read model
   projections rebuild NAME     rebuild a read model from the event store
+  audit verify                 check the activity log's hash chains (exit 1: broken, 2: usage)
   bench                        benchmarks against raw baselines
   demo                         load a realistic data set and print a token per kind of principal
 
@@ -56,6 +57,8 @@ func run(args []string, stdout, stderr io.Writer) error {
 		return token(ctx, rest, stdout, stderr)
 	case "projections":
 		return projectionsCmd(ctx, rest, stdout, stderr)
+	case "audit":
+		return audit(ctx, rest, stdout, stderr)
 	case "bench":
 		return bench(ctx, rest, stdout, stderr)
 	case "demo":

@@ -9,6 +9,10 @@
 // store. Refused and denied commands leave no event; the HTTP layer records
 // them with Refusals.Record in a table of their own, which no rebuild
 // touches. List and Export read both as one log.
+//
+// Each table is a hash chain (chain.go; issue 5): every record carries the
+// hash of the one before it, so Verify (`channeldesk audit verify`) finds
+// the first record altered, inserted or deleted since it was written.
 package activity
 
 import (
@@ -40,6 +44,10 @@ func New() *Projection { return &Projection{} }
 // Name implements projections.Projection.
 func (*Projection) Name() string { return Name }
 
+// Version implements projections.Versioned. 2: the hash chain (prev_hash,
+// hash) and the unique index on position it is walked by.
+func (*Projection) Version() int { return 2 }
+
 const setupSQL = `
 CREATE TABLE IF NOT EXISTS %[1]s.activity (
     id             text COLLATE "C" PRIMARY KEY,
@@ -54,8 +62,11 @@ CREATE TABLE IF NOT EXISTS %[1]s.activity (
     correlation_id text        NOT NULL DEFAULT '',
     client_ip      text        NOT NULL DEFAULT '',
     user_agent     text        NOT NULL DEFAULT '',
-    position       bigint      NOT NULL
+    position       bigint      NOT NULL,
+    prev_hash      bytea       NOT NULL,
+    hash           bytea       NOT NULL
 );
+CREATE UNIQUE INDEX IF NOT EXISTS activity_position_idx ON %[1]s.activity (position);
 CREATE INDEX IF NOT EXISTS activity_at_idx ON %[1]s.activity (at DESC, id DESC);
 CREATE INDEX IF NOT EXISTS activity_customer_idx ON %[1]s.activity (customer_id, at DESC, id DESC);
 CREATE INDEX IF NOT EXISTS activity_actor_idx ON %[1]s.activity (actor, at DESC, id DESC);
@@ -84,69 +95,173 @@ type Change struct {
 type record struct {
 	id, actor, onBehalfOf, operation, resourceType, resourceID, customerID string
 	correlationID, clientIP, userAgent                                     string
-	at                                                                     time.Time
-	changes                                                                []Change
-	position                                                               int64
+	// commandID is the command ID of its events ("" for an event recorded
+	// without one); firstEvent the ID of its first event.
+	commandID, firstEvent string
+	at                    time.Time
+	changes               []Change
+	position              int64
 }
 
 // Apply implements projections.Projection: the events of one command (one
-// append: the same command ID) make one record; an event recorded without
-// a command ID (written straight to the store, not through a command)
-// makes one of its own. A command whose events a batch boundary splits is
-// completed by the next batch: its changes are appended in order.
+// append: the same command ID, at consecutive positions) make one record;
+// an event recorded without a command ID (written straight to the store,
+// not through a command) makes one of its own. A command whose events a
+// batch boundary splits is completed by the next batch: its changes are
+// appended in order. Each record is chained to the one before it in
+// position order (chain.go): the last record written, read back at the
+// start of every batch, is the chain's head, so live batches of any size
+// and a rebuild give the same hashes.
 func (p *Projection) Apply(ctx context.Context, tx pgx.Tx, schema string, events []eventstore.Event) error {
 	recs, err := build(events)
 	if err != nil || len(recs) == 0 {
 		return err
 	}
-	ids, ats, actors, behalf, ops, rtypes, rids, customers := make([]string, len(recs)), make([]time.Time, len(recs)),
-		make([]string, len(recs)), make([]string, len(recs)), make([]string, len(recs)), make([]string, len(recs)),
-		make([]string, len(recs)), make([]string, len(recs))
-	changes, corr, ips, uas, pos := make([]string, len(recs)), make([]string, len(recs)), make([]string, len(recs)),
-		make([]string, len(recs)), make([]int64, len(recs))
+	t := pgx.Identifier{schema, "activity"}.Sanitize()
+	head, taken, err := chainState(ctx, tx, t, recs)
+	if err != nil {
+		return err
+	}
+	rows, err := chain(recs, head, taken)
+	if err != nil {
+		return err
+	}
+	return write(ctx, tx, t, rows)
+}
+
+// chainState reads the head of the chain in table t (nil when t is empty)
+// and which of the IDs of recs earlier records already bear.
+func chainState(ctx context.Context, tx pgx.Tx, t string, recs []*record) (*activityRow, map[string]bool, error) {
+	ids := make([]string, len(recs))
 	for i, r := range recs {
-		c, err := json.Marshal(r.changes)
-		if err != nil {
-			return fmt.Errorf("encode changes of %s: %w", r.id, err)
+		ids[i] = r.id
+	}
+	rows, err := tx.Query(ctx, `SELECT `+activityColumns+` FROM `+t+`
+		WHERE position = (SELECT max(position) FROM `+t+`) OR id = ANY($1)`, ids)
+	if err != nil {
+		return nil, nil, fmt.Errorf("read the activity chain's head: %w", err)
+	}
+	found, err := pgx.CollectRows(rows, scanActivityRow)
+	if err != nil {
+		return nil, nil, fmt.Errorf("read the activity chain's head: %w", err)
+	}
+	var head *activityRow
+	taken := map[string]bool{}
+	for i := range found {
+		taken[found[i].id] = true
+		if head == nil || found[i].position > head.position {
+			head = &found[i]
 		}
+	}
+	return head, taken, nil
+}
+
+// chain turns recs into rows chained after head. The first of recs
+// completes head when it continues head's command. Any other record whose
+// ID an earlier record bears (taken) — a command ID met again after other
+// events, which no command does — is given the ID "<command ID>/<ID of its
+// first event>", so no record is ever rewritten but the head.
+func chain(recs []*record, head *activityRow, taken map[string]bool) ([]activityRow, error) {
+	prev := genesis
+	if head != nil {
+		prev = head.hash
+	}
+	out := make([]activityRow, 0, len(recs))
+	for i, r := range recs {
+		changes, err := json.Marshal(r.changes)
+		if err != nil {
+			return nil, fmt.Errorf("encode changes of %s: %w", r.id, err)
+		}
+		var row activityRow
+		if i == 0 && head != nil && continues(r, head) {
+			row = *head
+			if row.changes, err = canonicalChanges(head.changes, changes); err != nil {
+				return nil, fmt.Errorf("changes of %s: %w", r.id, err)
+			}
+			if row.customerID == "" {
+				row.customerID = r.customerID
+			}
+		} else {
+			if taken[r.id] {
+				r.id = r.commandID + "/" + r.firstEvent
+			}
+			row = activityRow{id: r.id, at: r.at, actor: r.actor, onBehalfOf: r.onBehalfOf, operation: r.operation,
+				resourceType: r.resourceType, resourceID: r.resourceID, customerID: r.customerID,
+				correlationID: r.correlationID, clientIP: r.clientIP, userAgent: r.userAgent, position: r.position,
+				prevHash: prev}
+			if row.changes, err = canonicalChanges(changes); err != nil {
+				return nil, fmt.Errorf("changes of %s: %w", r.id, err)
+			}
+		}
+		row.hash = hashActivity(&row)
+		prev = row.hash
+		out = append(out, row)
+	}
+	return out, nil
+}
+
+// continues reports whether r, the first record of a batch, continues
+// head: the events of one command, split by the batch boundary.
+func continues(r *record, head *activityRow) bool {
+	return r.commandID != "" && (head.id == r.commandID || strings.HasPrefix(head.id, r.commandID+"/"))
+}
+
+// write inserts rows into table t in one statement; the head completed by
+// chain replaces its stored row.
+func write(ctx context.Context, tx pgx.Tx, t string, rows []activityRow) error {
+	n := len(rows)
+	ids, ats, actors, behalf, ops, rtypes, rids, customers := make([]string, n), make([]time.Time, n),
+		make([]string, n), make([]string, n), make([]string, n), make([]string, n), make([]string, n), make([]string, n)
+	changes, corr, ips, uas, pos, prevs, hashes := make([]string, n), make([]string, n), make([]string, n),
+		make([]string, n), make([]int64, n), make([][]byte, n), make([][]byte, n)
+	for i, r := range rows {
 		ids[i], ats[i], actors[i], behalf[i], ops[i], rtypes[i], rids[i], customers[i] =
 			r.id, r.at, r.actor, r.onBehalfOf, r.operation, r.resourceType, r.resourceID, r.customerID
-		changes[i], corr[i], ips[i], uas[i], pos[i] = string(c), r.correlationID, r.clientIP, r.userAgent, r.position
+		changes[i], corr[i], ips[i], uas[i], pos[i], prevs[i], hashes[i] =
+			string(r.changes), r.correlationID, r.clientIP, r.userAgent, r.position, r.prevHash, r.hash
 	}
-	t := pgx.Identifier{schema, "activity"}.Sanitize()
-	_, err = tx.Exec(ctx, `INSERT INTO `+t+` AS a (id, at, actor, on_behalf_of, operation, resource_type, resource_id,
-			customer_id, changes, correlation_id, client_ip, user_agent, position)
+	_, err := tx.Exec(ctx, `INSERT INTO `+t+` (id, at, actor, on_behalf_of, operation, resource_type, resource_id,
+			customer_id, changes, correlation_id, client_ip, user_agent, position, prev_hash, hash)
 		SELECT * FROM unnest($1::text[], $2::timestamptz[], $3::text[], $4::text[], $5::text[], $6::text[], $7::text[],
-			$8::text[], $9::jsonb[], $10::text[], $11::text[], $12::text[], $13::bigint[])
-		ON CONFLICT (id) DO UPDATE SET changes = a.changes || EXCLUDED.changes,
-			customer_id = CASE WHEN a.customer_id = '' THEN EXCLUDED.customer_id ELSE a.customer_id END`,
-		ids, ats, actors, behalf, ops, rtypes, rids, customers, changes, corr, ips, uas, pos)
+			$8::text[], $9::jsonb[], $10::text[], $11::text[], $12::text[], $13::bigint[], $14::bytea[], $15::bytea[])
+		ON CONFLICT (id) DO UPDATE SET changes = EXCLUDED.changes, customer_id = EXCLUDED.customer_id, hash = EXCLUDED.hash`,
+		ids, ats, actors, behalf, ops, rtypes, rids, customers, changes, corr, ips, uas, pos, prevs, hashes)
 	if err != nil {
-		return fmt.Errorf("write %d activity records: %w", len(recs), err)
+		return fmt.Errorf("write %d activity records: %w", n, err)
 	}
 	return nil
 }
 
-// build groups events into records, in the order of their first events.
+// build groups events into records, in the order of their first events:
+// a run of consecutive events of one command makes one record. A command
+// ID met again after other events starts a record under the ID
+// "<command ID>/<ID of its first event>", as chain does for IDs stored
+// before the batch, so the records do not depend on where batches end.
 func build(events []eventstore.Event) ([]*record, error) {
 	var out []*record
-	byID := map[string]*record{}
+	seen := map[string]bool{}
+	var r *record
 	for i := range events {
 		e := &events[i]
-		id := e.CommandID
-		if id == "" {
-			id = e.ID.String()
-		}
-		r := byID[id]
-		if r == nil {
+		if r == nil || e.CommandID == "" || e.CommandID != r.commandID {
+			id := e.CommandID
+			switch {
+			case id == "":
+				id = e.ID.String()
+			case seen[id]:
+				id += "/" + e.ID.String()
+			}
+			if e.CommandID != "" {
+				seen[e.CommandID] = true
+			}
 			rtype, rid, _ := strings.Cut(e.Resource, "/")
-			r = &record{id: id, actor: e.Actor, onBehalfOf: e.OnBehalfOf, operation: e.Operation,
-				resourceType: rtype, resourceID: rid, correlationID: e.CorrelationID, clientIP: e.ClientIP,
-				userAgent: e.UserAgent, at: e.RecordedAt, position: int64(e.Position), changes: []Change{}}
+			r = &record{id: id, commandID: e.CommandID, firstEvent: e.ID.String(), actor: e.Actor,
+				onBehalfOf: e.OnBehalfOf, operation: e.Operation, resourceType: rtype, resourceID: rid,
+				correlationID: e.CorrelationID, clientIP: e.ClientIP, userAgent: e.UserAgent, at: e.RecordedAt,
+				position: int64(e.Position), changes: []Change{}}
 			if e.Resource == "" {
 				r.resourceType, r.resourceID = e.Category, strings.TrimPrefix(e.StreamID, e.Category+"-")
 			}
-			byID[id] = r
 			out = append(out, r)
 		}
 		c, customer, err := change(e)
