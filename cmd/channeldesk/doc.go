@@ -4,6 +4,7 @@
 //	channeldesk migrate                    create the database and apply migrations
 //	channeldesk token create|list|revoke   manage bearer tokens
 //	channeldesk projections status|rebuild read-model state; rebuild one from the store
+//	channeldesk audit verify               check the activity log's hash chains
 //	channeldesk demo                       load a realistic data set through the commands
 //	channeldesk bench                      measure against raw baselines
 //
