@@ -31,37 +31,37 @@ func (s *Server) businessRoutes(mux *http.ServeMux) {
 	route("POST /v1/contracts", commandHandler(http.StatusCreated, func(r *http.Request, m command.Meta, in command.RegisterContractInput) (command.Result, error) {
 		return c.RegisterContract(r.Context(), m, in)
 	}))
-	route("POST /v1/contracts/{number}/administrators", commandHandler(http.StatusOK, func(r *http.Request, m command.Meta, in command.ChangeContractAdministratorsInput) (command.Result, error) {
+	route("POST /v1/contracts/{number}/administrators", s.seen("number", s.contractVisible, commandHandler(http.StatusOK, func(r *http.Request, m command.Meta, in command.ChangeContractAdministratorsInput) (command.Result, error) {
 		return c.ChangeContractAdministrators(r.Context(), m, r.PathValue("number"), in)
-	}))
-	route("POST /v1/contracts/{number}/discount-level", commandHandler(http.StatusOK, func(r *http.Request, m command.Meta, in command.SetDiscountLevelInput) (command.Result, error) {
+	})))
+	route("POST /v1/contracts/{number}/discount-level", s.seen("number", s.contractVisible, commandHandler(http.StatusOK, func(r *http.Request, m command.Meta, in command.SetDiscountLevelInput) (command.Result, error) {
 		return c.SetDiscountLevel(r.Context(), m, r.PathValue("number"), in)
-	}))
-	route("POST /v1/contracts/{number}/manage-rights", commandHandler(http.StatusOK, func(r *http.Request, m command.Meta, in command.GrantManageRightsInput) (command.Result, error) {
+	})))
+	route("POST /v1/contracts/{number}/manage-rights", s.seen("number", s.contractVisible, commandHandler(http.StatusOK, func(r *http.Request, m command.Meta, in command.GrantManageRightsInput) (command.Result, error) {
 		return c.GrantManageRights(r.Context(), m, r.PathValue("number"), in)
-	}))
-	route("DELETE /v1/contracts/{number}/manage-rights/{partner_id}", commandHandler(http.StatusOK, func(r *http.Request, m command.Meta, _ NoBody) (command.Result, error) {
+	})))
+	route("DELETE /v1/contracts/{number}/manage-rights/{partner_id}", s.seen("number", s.contractVisible, commandHandler(http.StatusOK, func(r *http.Request, m command.Meta, _ NoBody) (command.Result, error) {
 		return c.RevokeManageRights(r.Context(), m, r.PathValue("number"), r.PathValue("partner_id"))
-	}))
+	})))
 
-	route("POST /v1/licenses/{id}/allocations", commandHandler(http.StatusOK, func(r *http.Request, m command.Meta, in command.AllocateLicenseInput) (command.Result, error) {
+	route("POST /v1/licenses/{id}/allocations", s.seen("id", s.licenseVisible, commandHandler(http.StatusOK, func(r *http.Request, m command.Meta, in command.AllocateLicenseInput) (command.Result, error) {
 		return c.AllocateLicense(r.Context(), m, r.PathValue("id"), in)
-	}))
-	route("DELETE /v1/licenses/{id}/allocations/{host_id}", commandHandler(http.StatusOK, func(r *http.Request, m command.Meta, _ NoBody) (command.Result, error) {
+	})))
+	route("DELETE /v1/licenses/{id}/allocations/{host_id}", s.seen("id", s.licenseVisible, commandHandler(http.StatusOK, func(r *http.Request, m command.Meta, _ NoBody) (command.Result, error) {
 		return c.ReturnAllocation(r.Context(), m, r.PathValue("id"), r.PathValue("host_id"))
-	}))
-	route("POST /v1/licenses/{id}/reallocate", commandHandler(http.StatusOK, func(r *http.Request, m command.Meta, in command.ReallocateLicenseInput) (command.Result, error) {
+	})))
+	route("POST /v1/licenses/{id}/reallocate", s.seen("id", s.licenseVisible, commandHandler(http.StatusOK, func(r *http.Request, m command.Meta, in command.ReallocateLicenseInput) (command.Result, error) {
 		return c.ReallocateLicense(r.Context(), m, r.PathValue("id"), in)
-	}))
-	route("POST /v1/licenses/{id}/split", commandHandler(http.StatusOK, func(r *http.Request, m command.Meta, in command.SplitLicenseInput) (command.Result, error) {
+	})))
+	route("POST /v1/licenses/{id}/split", s.seen("id", s.licenseVisible, commandHandler(http.StatusOK, func(r *http.Request, m command.Meta, in command.SplitLicenseInput) (command.Result, error) {
 		return c.SplitLicense(r.Context(), m, r.PathValue("id"), in)
-	}))
-	route("POST /v1/licenses/{id}/transfer", commandHandler(http.StatusOK, func(r *http.Request, m command.Meta, in command.TransferLicenseInput) (command.Result, error) {
+	})))
+	route("POST /v1/licenses/{id}/transfer", s.seen("id", s.licenseVisible, commandHandler(http.StatusOK, func(r *http.Request, m command.Meta, in command.TransferLicenseInput) (command.Result, error) {
 		return c.TransferLicense(r.Context(), m, r.PathValue("id"), in)
-	}))
-	route("POST /v1/licenses/{id}/renew", commandHandler(http.StatusOK, func(r *http.Request, m command.Meta, _ NoBody) (command.Result, error) {
+	})))
+	route("POST /v1/licenses/{id}/renew", s.seen("id", s.licenseVisible, commandHandler(http.StatusOK, func(r *http.Request, m command.Meta, _ NoBody) (command.Result, error) {
 		return c.RenewMaintenance(r.Context(), m, r.PathValue("id"))
-	}))
+	})))
 
 	route("POST /v1/cases", commandHandler(http.StatusCreated, func(r *http.Request, m command.Meta, in command.OpenCaseInput) (command.Result, error) {
 		return c.OpenCase(r.Context(), m, in)

@@ -17,11 +17,12 @@ type Command interface {
 // OrderNumber, which the system allocated. Use Submit, which also reserves
 // the PO number.
 //
-// Customer, Partner, PartnerActive, Distributor and POAlreadyUsed are facts
-// the command service loads from other streams in the same attempt (and
-// checks in the same atomic append): the customer account (ID
-// CustomerAccountID), the submitting partner organisation (Exists only if it
-// is a reseller; PartnerActive if its program status is active), the
+// Customer, Partner, PartnerActive, PartnerNotReseller, Distributor and
+// POAlreadyUsed are facts the command service loads from other streams in
+// the same attempt (and checks in the same atomic append): the customer
+// account (ID CustomerAccountID), the submitting partner organisation
+// (Exists only if it is a reseller; PartnerActive if its program status is
+// active; PartnerNotReseller if it exists but is not a reseller), the
 // distributor organisation when DistributorID is set (nil otherwise), and
 // whether the stream POReservationStream(PartnerID, PONumber) already holds
 // a reservation.
@@ -42,7 +43,11 @@ type SubmitOrder struct {
 	Customer      domain.OrgRef
 	Partner       domain.OrgRef
 	PartnerActive bool
-	Distributor   *domain.OrgRef
+	// PartnerNotReseller: the organisation exists and is of no reseller
+	// kind (a distributor or advisor alone). Its own contacts may not
+	// submit (ErrForbidden); staff naming it break a rule.
+	PartnerNotReseller bool
+	Distributor        *domain.OrgRef
 	POAlreadyUsed bool
 
 	By domain.Actor

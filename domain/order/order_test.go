@@ -271,6 +271,11 @@ func TestSubmitOrder(t *testing.T) {
 			a.Roles = []domain.Role{domain.RoleAdmin}
 		})),
 		scenario{
+			Name: "SubmitOrder/who: a distributor's or advisor's own contact may not submit: only a reseller does",
+			When: submission(func(c *order.SubmitOrder) { c.Partner.Exists, c.PartnerNotReseller = false, true }),
+			Then: fails(domain.ErrForbidden),
+		},
+		scenario{
 			Name: "SubmitOrder/who: checked before validation, so the refused learn nothing",
 			When: submission(func(c *order.SubmitOrder) { c.By, c.PONumber, c.Lines = stranger, "", nil }),
 			Then: fails(domain.ErrForbidden),
@@ -414,6 +419,8 @@ func TestSubmitOrder(t *testing.T) {
 			func(c *order.SubmitOrder) { c.By, c.Partner = support, domain.OrgRef{ID: partnerID} }),
 		ruled("the submitting partner must exist and be a reseller: a fact about another partner does not count", "order.partner_unknown",
 			func(c *order.SubmitOrder) { c.By, c.Partner = admin, domain.OrgRef{ID: distributorID, Exists: true} }),
+		ruled("the submitting partner must be a reseller: staff naming a distributor break the rule", "order.partner_unknown",
+			func(c *order.SubmitOrder) { c.By, c.Partner.Exists, c.PartnerNotReseller = admin, false, true }),
 		ruled("the submitting partner must not be merged", "order.partner_merged",
 			func(c *order.SubmitOrder) { c.By, c.Partner.MergedInto = admin, distributorID }),
 		ruled("distributor must exist", "order.distributor_unknown",

@@ -34,6 +34,9 @@ func submit(s State, c SubmitOrder) ([]domain.Event, error) {
 	if err := maySubmit(c.PartnerID, c.By); err != nil {
 		return nil, err
 	}
+	if c.PartnerNotReseller && !isStaff(c.By) {
+		return nil, domain.Forbidden("partner %s is not a reseller: only a reseller submits orders", c.PartnerID)
+	}
 
 	var p domain.Problems
 	if !ValidNumber(c.OrderNumber) {

@@ -200,7 +200,9 @@ func (s *Service) SubmitOrder(ctx context.Context, m Meta, in SubmitOrderInput) 
 				return err
 			}
 			// Only a reseller submits orders.
-			ref.Exists = ref.Exists && (pa.Is(partner.KindResellerDirect) || pa.Is(partner.KindResellerIndirect))
+			reseller := pa.Is(partner.KindResellerDirect) || pa.Is(partner.KindResellerIndirect)
+			cmd.PartnerNotReseller = ref.Exists && !reseller
+			ref.Exists = ref.Exists && reseller
 			cmd.Partner, cmd.PartnerActive = ref, pa.Status == domain.PartnerActive
 		}
 		if ids.Org(cmd.DistributorID) {
