@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"net/http"
+	"net/url"
 	"reflect"
 	"regexp"
 	"sort"
@@ -111,6 +112,7 @@ var problemCodes = map[int][]string{
 	http.StatusNotFound:              {"not_found"},
 	http.StatusConflict:              {"conflict", "duplicate"},
 	http.StatusRequestEntityTooLarge: {"invalid_request"},
+	http.StatusRequestURITooLong:     {"invalid_request"},
 	http.StatusUnprocessableEntity:   {"invalid_request", "validation_failed", "rule_violation"},
 	http.StatusTooManyRequests:       {"rate_limited"},
 	http.StatusInternalServerError:   {"internal"},
@@ -125,7 +127,8 @@ var problemDescriptions = map[int]string{
 	http.StatusConflict:              "A concurrent change (`conflict`: safe to retry) or a duplicate (`duplicate`).",
 	http.StatusRequestEntityTooLarge: "The request body exceeds 1 MiB.",
 	http.StatusUnprocessableEntity:   "Validation failed (`validation_failed`, with `errors`), a business rule was violated (`rule_violation`: `detail` says which), or an Idempotency-Key was reused with another request (`invalid_request`).",
-	http.StatusTooManyRequests:       "Too many requests.",
+	http.StatusRequestURITooLong:     "The request target (path and query) exceeds 8 KiB.",
+	http.StatusTooManyRequests:       "The caller (its token, or its client IP without one) has used up its rate limit on this instance; retry after `Retry-After` seconds.",
 	http.StatusInternalServerError:   "Something failed on the server's side; the body has no internal details (quote `correlation_id`).",
 	http.StatusServiceUnavailable:    "The read models did not reach `min_position` within 5 seconds (`stale`); retry after `Retry-After` seconds.",
 }
@@ -230,7 +233,7 @@ func buildOpenAPI(ops []apiOperation) (map[string]any, []string) {
 		case http.StatusUnauthorized:
 			r["headers"].(map[string]any)["WWW-Authenticate"] = map[string]any{"required": true,
 				"description": `Bearer realm="channeldesk" (with error="invalid_token" for a bad token).`, "schema": map[string]any{"type": "string"}}
-		case http.StatusServiceUnavailable:
+		case http.StatusServiceUnavailable, http.StatusTooManyRequests:
 			r["headers"].(map[string]any)["Retry-After"] = map[string]any{"required": true,
 				"description": "Seconds to wait before retrying.", "schema": map[string]any{"type": "integer", "minimum": 1}}
 		case http.StatusForbidden:
@@ -363,6 +366,12 @@ func buildOpenAPI(ops []apiOperation) (map[string]any, []string) {
 		}
 		errs := op.Errors
 		errs = append(errs, http.StatusInternalServerError)
+		// Every request line is checked (api/limits.go), and every caller
+		// but the probes' and the scraper's rate limited (api/ratelimit.go).
+		errs = append(errs, http.StatusBadRequest, http.StatusRequestURITooLong)
+		if !rateExempt(&http.Request{Method: method, URL: &url.URL{Path: path}}) {
+			errs = append(errs, http.StatusTooManyRequests)
+		}
 		if !op.Public {
 			errs = append(errs, http.StatusUnauthorized, http.StatusForbidden)
 		}
@@ -420,7 +429,7 @@ func buildOpenAPI(ops []apiOperation) (map[string]any, []string) {
 					"description": "A repeat with the same key and body returns the first answer and appends nothing; the same key with another body answers 422 invalid_request.",
 					"schema":      map[string]any{"type": "string", "pattern": "^[!-~]{1,200}$"}},
 				"CorrelationID": map[string]any{"name": "X-Correlation-ID", "in": "header",
-					"description": "Kept when it is 1-128 letters, digits or -_.:, replaced by a generated ID otherwise; echoed in the answer.",
+					"description": "Kept when it is 1-128 letters, digits or -_.: (and holds no cdk_, lest a bearer token sent by mistake be logged), replaced by a generated ID otherwise; echoed in the answer.",
 					"schema":      map[string]any{"type": "string"}},
 			},
 			"headers": map[string]any{

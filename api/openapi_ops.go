@@ -195,6 +195,7 @@ func apiOperations() []apiOperation {
 		cmd[NoBody]("DELETE /v1/accounts/{id}/tags/{tag}", http.StatusOK, "Remove a tag."),
 		cmd[command.AddContactInput]("POST /v1/accounts/{id}/contacts", http.StatusCreated, "Add a customer contact."),
 		cmd[command.SetContactAccessInput]("POST /v1/accounts/{id}/contacts/{contact_id}/access", http.StatusOK, "Set a customer contact's access."),
+		forgetOp(cmd[NoBody]("POST /v1/accounts/{id}/contacts/{contact_id}/forget", http.StatusOK, "Forget a customer contact at the person's request (crypto-shredding).")),
 		cmd[command.SetInvoiceDeliveryInput]("POST /v1/accounts/{id}/invoice-delivery", http.StatusOK, "Set how invoices are delivered."),
 		cmd[command.AssignSolutionAdvisorInput]("POST /v1/accounts/{id}/solution-advisor", http.StatusOK, "Assign a partner contact as solution advisor."),
 		cmd[command.GrantViewRightsInput]("POST /v1/accounts/{id}/view-rights", http.StatusOK, "Grant a partner view rights."),
@@ -209,6 +210,7 @@ func apiOperations() []apiOperation {
 		cmd[command.ChangePartnerStatusInput]("POST /v1/partners/{id}/status", http.StatusOK, "Change the partner's program status."),
 		cmd[command.AddContactInput]("POST /v1/partners/{id}/contacts", http.StatusCreated, "Add a partner contact."),
 		withID("SetPartnerContactAccess", cmd[command.SetContactAccessInput]("POST /v1/partners/{id}/contacts/{contact_id}/access", http.StatusOK, "Set a partner contact's access.")),
+		withID("ForgetPartnerContact", forgetOp(cmd[NoBody]("POST /v1/partners/{id}/contacts/{contact_id}/forget", http.StatusOK, "Forget a partner contact at the person's request (crypto-shredding)."))),
 		withID("ClearPartnerEmbargoHold", cmd[command.ClearEmbargoHoldInput]("POST /v1/partners/{id}/embargo-hold/clear", http.StatusOK, "Clear the partner's embargo hold (compliance).")),
 
 		// Orders.

@@ -73,6 +73,7 @@ func problemFor(err error) Problem {
 		fe *domain.ForbiddenError
 		se *staleError
 		ee *embargoError
+		rl *rateLimitedError
 	)
 	switch {
 	case errors.As(err, &re):
@@ -115,6 +116,8 @@ func problemFor(err error) Problem {
 			Errors: []domain.FieldProblem{{Field: "limit", Message: "must be from 1 to 500"}}}
 	case errors.Is(err, errUnauthenticated), errors.Is(err, auth.ErrUnauthenticated):
 		return Problem{Status: http.StatusUnauthorized, Code: "unauthenticated", Title: "Unauthenticated", Detail: errUnauthenticated.Error()}
+	case errors.As(err, &rl):
+		return Problem{Status: http.StatusTooManyRequests, Code: "rate_limited", Title: "Too many requests", Detail: rl.Error(), retryAfter: rl.retryAfter()}
 	case errors.As(err, &se), errors.Is(err, projections.ErrStale):
 		return Problem{Status: http.StatusServiceUnavailable, Code: "stale", Title: "Read model behind", Detail: err.Error(), retryAfter: 1}
 	case errors.Is(err, context.Canceled):
@@ -132,7 +135,7 @@ func (s *Server) writeProblem(w http.ResponseWriter, r *http.Request, err error)
 	p.CorrelationID = correlationID(r.Context())
 	if p.Status >= 500 && p.Code != "stale" {
 		s.log.LogAttrs(r.Context(), slog.LevelError, "request failed", slog.String("error", err.Error()),
-			slog.String("correlation_id", p.CorrelationID), slog.String("path", r.URL.Path))
+			slog.String("correlation_id", p.CorrelationID), slog.String("path", logPath(r.URL.Path)))
 	}
 	if p.retryAfter > 0 {
 		w.Header().Set("Retry-After", strconv.Itoa(p.retryAfter))

@@ -33,6 +33,9 @@ func (s *Server) accountRoutes(mux *http.ServeMux) {
 	route("POST /v1/accounts/{id}/contacts/{contact_id}/access", commandHandler(http.StatusOK, func(r *http.Request, m command.Meta, in command.SetContactAccessInput) (command.Result, error) {
 		return c.SetContactAccess(r.Context(), m, r.PathValue("id"), r.PathValue("contact_id"), in)
 	}))
+	route("POST /v1/accounts/{id}/contacts/{contact_id}/forget", commandHandler(http.StatusOK, func(r *http.Request, m command.Meta, _ NoBody) (command.Result, error) {
+		return c.ForgetContact(r.Context(), m, r.PathValue("id"), r.PathValue("contact_id"))
+	}))
 	route("POST /v1/accounts/{id}/invoice-delivery", commandHandler(http.StatusOK, func(r *http.Request, m command.Meta, in command.SetInvoiceDeliveryInput) (command.Result, error) {
 		return c.SetInvoiceDelivery(r.Context(), m, r.PathValue("id"), in)
 	}))
@@ -66,6 +69,9 @@ func (s *Server) accountRoutes(mux *http.ServeMux) {
 	}))
 	route("POST /v1/partners/{id}/contacts", commandHandler(http.StatusCreated, func(r *http.Request, m command.Meta, in command.AddContactInput) (command.Result, error) {
 		return c.AddPartnerContact(r.Context(), m, r.PathValue("id"), in)
+	}))
+	route("POST /v1/partners/{id}/contacts/{contact_id}/forget", commandHandler(http.StatusOK, func(r *http.Request, m command.Meta, _ NoBody) (command.Result, error) {
+		return c.ForgetPartnerContact(r.Context(), m, r.PathValue("id"), r.PathValue("contact_id"))
 	}))
 	route("POST /v1/partners/{id}/embargo-hold/clear", commandHandler(http.StatusOK, func(r *http.Request, m command.Meta, in command.ClearEmbargoHoldInput) (command.Result, error) {
 		return c.ClearPartnerEmbargoHold(r.Context(), m, r.PathValue("id"), in)

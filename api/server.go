@@ -57,6 +57,8 @@ type Config struct {
 	// activity log (accepted ones are projected from their events);
 	// without it they are not recorded.
 	Refusals RefusalLog
+	// RateLimit is each caller's token bucket (zero: the defaults).
+	RateLimit RateLimit
 }
 
 // RefusalLog records commands that left no event (activity.Refusals).
@@ -70,6 +72,8 @@ type Server struct {
 	log     *slog.Logger
 	handler http.Handler
 	metrics *metrics
+	// limiter is nil when rate limiting is off.
+	limiter *rateLimiter
 }
 
 // New builds the server and its routes.
@@ -80,7 +84,10 @@ func New(cfg Config) *Server {
 	if cfg.StaleAfter <= 0 {
 		cfg.StaleAfter = 5 * time.Second
 	}
-	s := &Server{cfg: cfg, log: cfg.Logger, metrics: newMetrics(cfg.Reads)}
+	s := &Server{cfg: cfg, log: cfg.Logger, metrics: newMetrics(cfg.Reads), limiter: newRateLimiter(cfg.RateLimit, cfg.Auth, time.Now)}
+	if s.limiter != nil {
+		s.metrics.registry.MustRegister(s.limiter.limited)
+	}
 	mux := http.NewServeMux()
 	mux.HandleFunc("GET /healthz", s.healthz)
 	mux.HandleFunc("GET /readyz", s.readyz)
@@ -104,7 +111,9 @@ func New(cfg Config) *Server {
 	mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
 		s.writeProblem(w, r, &requestError{status: http.StatusNotFound, detail: "no such endpoint: " + r.Method + " " + r.URL.Path})
 	})
-	s.handler = s.recoverer(s.correlate(s.methodNotAllowed(mux)))
+	// Cheap refusals first: the request line's limits need no lookup, the
+	// rate limit may authenticate a token it does not know yet.
+	s.handler = s.recoverer(s.correlate(s.limits(s.rateLimit(mux, s.methodNotAllowed(mux)))))
 	return s
 }
 
@@ -137,7 +146,7 @@ func (s *Server) recoverer(next http.Handler) http.Handler {
 				if v == http.ErrAbortHandler {
 					panic(v)
 				}
-				s.log.Error("panic serving request", "panic", fmt.Sprint(v), "path", r.URL.Path, "stack", string(debug.Stack()))
+				s.log.Error("panic serving request", "panic", fmt.Sprint(v), "path", logPath(r.URL.Path), "stack", string(debug.Stack()))
 				s.writeProblem(w, r, fmt.Errorf("panic: %v", v))
 			}
 		}()
@@ -159,15 +168,16 @@ func (s *Server) correlate(next http.Handler) http.Handler {
 		rr := r.WithContext(context.WithValue(r.Context(), keyCorrelation, id))
 		defer func() { s.metrics.observe(rr, sw.status, time.Since(start)) }()
 		next.ServeHTTP(sw, rr)
-		s.log.LogAttrs(r.Context(), slog.LevelInfo, "request", slog.String("method", r.Method), slog.String("path", r.URL.Path),
+		s.log.LogAttrs(r.Context(), slog.LevelInfo, "request", slog.String("method", r.Method), slog.String("path", logPath(r.URL.Path)),
 			slog.Int("status", sw.status), slog.Duration("took", time.Since(start)), slog.String("correlation_id", id))
 	})
 }
 
 // validCorrelationID accepts 1-128 characters of letters, digits and
-// -_.:; anything else is replaced by a generated ID.
+// -_.:; anything else is replaced by a generated ID, and so is what may be
+// a bearer token sent by mistake (the ID is logged and recorded).
 func validCorrelationID(id string) bool {
-	if id == "" || len(id) > 128 {
+	if id == "" || len(id) > 128 || looksLikeToken(id) {
 		return false
 	}
 	for i := 0; i < len(id); i++ {

@@ -30,7 +30,7 @@ func (r *Runner) applyChunk(ctx context.Context, p Projection,
 		if len(events) == 0 {
 			return nil
 		}
-		if err := p.Apply(ctx, tx, Schema(p.Name()), events); err != nil {
+		if err := r.apply(ctx, p, tx, Schema(p.Name()), events); err != nil {
 			return fmt.Errorf("apply %d events after %d to %s: %w", len(events), cp, p.Name(), err)
 		}
 		applied = events[len(events)-1].Position

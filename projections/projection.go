@@ -129,6 +129,10 @@ type Config struct {
 	// Logger receives the projectors' errors and warnings. Default
 	// slog.Default().
 	Logger *slog.Logger
+	// Opener opens the sealed personal data of events before a projection
+	// that is not Sealed sees them (live, catch-up and rebuild alike).
+	// Nil hands every projection the events as stored.
+	Opener Opener
 }
 
 // Validate reports every problem with c at once.

@@ -27,7 +27,7 @@ const copyChunk = 50_000
 // loading would insert every row into it one by one. Indexes that back a
 // constraint (primary keys, unique keys) stay, so a fold that broke one
 // fails the load rather than the swap.
-func (r *Runner) foldInto(ctx context.Context, f Fold, schema string, indexes []string) (int, eventstore.Position, error) {
+func (r *Runner) foldInto(ctx context.Context, p Projection, f Fold, schema string, indexes []string) (int, eventstore.Position, error) {
 	started := time.Now()
 	var at eventstore.Position
 	var total int
@@ -39,8 +39,12 @@ func (r *Runner) foldInto(ctx context.Context, f Fold, schema string, indexes []
 		if err != nil {
 			return 0, 0, err
 		}
-		n, last, err := r.read(ctx, at, h, func(_ context.Context, evs []eventstore.Event) (bool, error) {
-			if err := f.Add(evs); err != nil {
+		n, last, err := r.read(ctx, at, h, func(ctx context.Context, evs []eventstore.Event) (bool, error) {
+			opened, err := r.open(ctx, p, evs)
+			if err != nil {
+				return false, err
+			}
+			if err := f.Add(opened); err != nil {
 				return false, fmt.Errorf("fold %d events from %d: %w", len(evs), evs[0].Position, err)
 			}
 			full = f.Len() >= r.cfg.RebuildFoldRows

@@ -93,7 +93,7 @@ func (r *Runner) Rebuild(ctx context.Context, name string) (err error) {
 	var at eventstore.Position
 	var total int
 	if fold != nil {
-		if total, at, err = r.foldInto(ctx, fold, rs, indexes); err != nil {
+		if total, at, err = r.foldInto(ctx, p, fold, rs, indexes); err != nil {
 			return fmt.Errorf("rebuild %s: %w", name, err)
 		}
 	}
@@ -183,7 +183,7 @@ func (r *Runner) bulk(ctx context.Context, p Projection, schema string, after, b
 			if _, err := tx.Exec(ctx, `SET LOCAL synchronous_commit = off`); err != nil {
 				return err
 			}
-			return p.Apply(ctx, tx, schema, evs)
+			return r.apply(ctx, p, tx, schema, evs)
 		})
 		if err != nil {
 			return false, fmt.Errorf("apply %d events from %d: %w", len(evs), evs[0].Position, err)
@@ -266,7 +266,7 @@ func (r *Runner) swap(ctx context.Context, p Projection, at eventstore.Position)
 			if len(evs) == 0 {
 				break
 			}
-			if err := p.Apply(ctx, tx, rs, evs); err != nil {
+			if err := r.apply(ctx, p, tx, rs, evs); err != nil {
 				return fmt.Errorf("apply %d events after %d: %w", len(evs), at, err)
 			}
 			at = evs[len(evs)-1].Position

@@ -29,7 +29,7 @@ func projectionsCmd(ctx context.Context, args []string, stdout, stderr io.Writer
 	}
 	defer d.Close()
 	// Status and rebuild read PostgreSQL only; no NATS connection needed.
-	r, err := projections.NewRunner(d.Pool, d.Store, nil, projections.Config{Topology: broker.Default()}, app.Projections()...)
+	r, err := projections.NewRunner(d.Pool, d.Store, nil, projections.Config{Topology: broker.Default(), Opener: d.PII}, app.Projections()...)
 	if err != nil {
 		return err
 	}

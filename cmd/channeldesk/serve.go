@@ -5,8 +5,10 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"math"
 	"strconv"
 
+	"github.com/channeldesk/channeldesk/api"
 	"github.com/channeldesk/channeldesk/internal/app"
 )
 
@@ -42,8 +44,17 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	replicas, _ := strconv.Atoi(env("CHANNELDESK_STREAM_REPLICAS", "1"))
 	fs.IntVar(&cfg.StreamReplicas, "stream-replicas", replicas, "replicas of the JetStream event stream when it is created (env CHANNELDESK_STREAM_REPLICAS; 3 on a three-node cluster)")
 	fs.StringVar(&cfg.RestrictedParties, "restricted-parties", env("RESTRICTED_PARTIES", ""), "CSV file of the restricted-party list for embargo screening (env RESTRICTED_PARTIES; name,kind,source per line); empty uses the built-in sample of deploy/restricted-parties.csv")
+	fs.StringVar(&cfg.TLSCert, "tls-cert", env("TLS_CERT", ""), "PEM file of the HTTPS certificate (chain) (env TLS_CERT); with --tls-key serves HTTPS, without both plain HTTP")
+	fs.StringVar(&cfg.TLSKey, "tls-key", env("TLS_KEY", ""), "PEM file of the certificate's private key (env TLS_KEY)")
+	rateEnv, _ := strconv.ParseFloat(env("CHANNELDESK_RATE_LIMIT", strconv.Itoa(api.DefaultRatePerSecond)), 64)
+	fs.Float64Var(&cfg.RateLimit.PerSecond, "rate-limit", rateEnv, "sustained requests per second per token (per client IP without one), per instance; 0 turns rate limiting off (env CHANNELDESK_RATE_LIMIT)")
+	burstEnv, _ := strconv.Atoi(env("CHANNELDESK_RATE_BURST", strconv.Itoa(api.DefaultRateBurst)))
+	fs.IntVar(&cfg.RateLimit.Burst, "rate-burst", burstEnv, "requests a caller may send at once after a pause (env CHANNELDESK_RATE_BURST)")
 	level := fs.String("log-level", env("LOG_LEVEL", "info"), "log level: debug, info, warn, error")
 	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	if err := rateFlags(&cfg.RateLimit); err != nil {
 		return err
 	}
 	cfg.Logger = logger(stderr, *level)
@@ -61,8 +72,27 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		if cfg.RestrictedParties != "" {
 			list = "the restricted-party list " + cfg.RestrictedParties
 		}
-		fmt.Fprintf(stdout, "channeldesk listening on http://%s (%s; screening against %s, %d entries)\n", addr, nats, list, a.Screening.Len())
+		scheme := "http"
+		if a.TLS() {
+			scheme = "https"
+		}
+		fmt.Fprintf(stdout, "channeldesk listening on %s://%s (%s; screening against %s, %d entries)\n", scheme, addr, nats, list, a.Screening.Len())
 	})
+}
+
+// rateFlags checks --rate-limit and --rate-burst: 0 requests per second
+// turns limiting off (a negative rate in the configuration), a burst must
+// be at least 1.
+func rateFlags(rl *api.RateLimit) error {
+	switch {
+	case rl.PerSecond < 0 || math.IsNaN(rl.PerSecond) || math.IsInf(rl.PerSecond, 0):
+		return fmt.Errorf("--rate-limit %v: want requests per second, 0 or more (0 turns rate limiting off)", rl.PerSecond)
+	case rl.PerSecond == 0:
+		rl.PerSecond = -1
+	case rl.Burst < 1:
+		return fmt.Errorf("--rate-burst %d: want at least 1", rl.Burst)
+	}
+	return nil
 }
 
 func migrate(ctx context.Context, args []string, stdout, stderr io.Writer) error {

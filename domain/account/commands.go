@@ -80,6 +80,8 @@ type AddContact struct {
 	ContactID string
 	Name      string
 	Email     string
+	// Phone is optional.
+	Phone string
 	// Roles: one or more of org_admin, business_executive, billing,
 	// technical.
 	Roles []string
@@ -94,6 +96,17 @@ type SetContactAccess struct {
 	AccountID string
 	ContactID string
 	Access    string
+	By        domain.Actor
+	At        time.Time
+}
+
+// ForgetContact forgets contact ContactID at the person's request: its
+// personal data becomes unreadable for good (crypto-shredding). Admin or
+// support staff, or an unrestricted org admin of the account other than
+// the contact itself.
+type ForgetContact struct {
+	AccountID string
+	ContactID string
 	By        domain.Actor
 	At        time.Time
 }
@@ -273,6 +286,9 @@ func (c AddContact) Target() string { return c.AccountID }
 func (c SetContactAccess) Target() string { return c.AccountID }
 
 // Target implements Command.
+func (c ForgetContact) Target() string { return c.AccountID }
+
+// Target implements Command.
 func (c SetInvoiceDelivery) Target() string { return c.AccountID }
 
 // Target implements Command.
@@ -316,6 +332,7 @@ func (TagAccount) isCommand()              {}
 func (UntagAccount) isCommand()            {}
 func (AddContact) isCommand()              {}
 func (SetContactAccess) isCommand()        {}
+func (ForgetContact) isCommand()           {}
 func (SetInvoiceDelivery) isCommand()      {}
 func (AssignSolutionAdvisor) isCommand()   {}
 func (GrantViewRights) isCommand()         {}

@@ -55,6 +55,8 @@ func Decide(s State, cmd Command) ([]domain.Event, error) {
 		return addContact(s, c)
 	case SetContactAccess:
 		return setContactAccess(s, c)
+	case ForgetContact:
+		return forgetContact(s, c)
 	case SetInvoiceDelivery:
 		return setInvoiceDelivery(s, c)
 	case AssignSolutionAdvisor:

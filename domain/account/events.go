@@ -122,12 +122,14 @@ func (AccountUntagged) EventType() string { return "account.untagged" }
 func (AccountUntagged) SchemaVersion() int { return 1 }
 
 // ContactAdded: a person of the organisation became a contact of the
-// account. It carries personal data (name, email).
+// account. It carries personal data (name, email, phone), which the store
+// keeps sealed under the person's key (internal/pii).
 type ContactAdded struct {
 	AccountID string   `json:"account_id"`
 	ContactID string   `json:"contact_id"`
 	Name      string   `json:"name"`
 	Email     string   `json:"email"`
+	Phone     string   `json:"phone,omitempty"`
 	Roles     []string `json:"roles"`
 	Access    string   `json:"access"`
 }
@@ -151,6 +153,22 @@ func (ContactAccessSet) EventType() string { return "account.contact_access_set"
 
 // SchemaVersion implements domain.Event.
 func (ContactAccessSet) SchemaVersion() int { return 1 }
+
+// ContactForgotten: the person behind a contact asked to be forgotten. Its
+// key was destroyed (crypto-shredding): every personal value recorded
+// about it reads as domain.Erased from then on, in every event, read model
+// and export, and a rebuild cannot bring them back. The contact stays,
+// under its ID, erased and unable to act. It carries no personal data.
+type ContactForgotten struct {
+	AccountID string `json:"account_id"`
+	ContactID string `json:"contact_id"`
+}
+
+// EventType implements domain.Event.
+func (ContactForgotten) EventType() string { return "account.contact_forgotten" }
+
+// SchemaVersion implements domain.Event.
+func (ContactForgotten) SchemaVersion() int { return 1 }
 
 // Invoice delivery modes.
 const (

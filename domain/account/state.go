@@ -51,8 +51,12 @@ type Contact struct {
 	ID     string   `json:"id"`
 	Name   string   `json:"name"`
 	Email  string   `json:"email"`
+	Phone  string   `json:"phone,omitempty"`
 	Roles  []string `json:"roles"`
 	Access string   `json:"access"`
+	// Forgotten is true once the person asked to be forgotten: Name, Email
+	// and Phone are then domain.Erased and the contact may not act.
+	Forgotten bool `json:"forgotten,omitempty"`
 }
 
 // InvoiceDelivery is how the account receives its invoices. The zero value
@@ -150,8 +154,8 @@ func (s State) Actor(p domain.Principal) domain.Actor {
 		return a
 	}
 	ct, ok := s.Contacts[p.ContactID]
-	if !ok {
-		return a
+	if !ok || ct.Forgotten {
+		return a // a forgotten contact acts no more
 	}
 	a.ContactKnown = true
 	a.ContactRoles = slices.Clone(ct.Roles)
@@ -237,7 +241,11 @@ func Evolve(s State, e domain.Event) State {
 	case AccountUntagged:
 		s.Tags = slices.DeleteFunc(slices.Clone(s.Tags), func(t string) bool { return t == e.Tag })
 	case ContactAdded:
-		s.Contacts = with(s.Contacts, e.ContactID, Contact{ID: e.ContactID, Name: e.Name, Email: e.Email, Roles: e.Roles, Access: e.Access})
+		s.Contacts = with(s.Contacts, e.ContactID, Contact{ID: e.ContactID, Name: e.Name, Email: e.Email, Phone: e.Phone, Roles: e.Roles, Access: e.Access})
+	case ContactForgotten:
+		if ct, ok := s.Contacts[e.ContactID]; ok {
+			s.Contacts = with(s.Contacts, e.ContactID, forgotten(ct))
+		}
 	case ContactAccessSet:
 		if ct, ok := s.Contacts[e.ContactID]; ok {
 			ct.Access = e.Access

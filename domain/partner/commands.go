@@ -43,10 +43,12 @@ type AddPartnerContact struct {
 	ContactID string
 	Name      string
 	Email     string
-	Roles     []string
-	Access    string
-	By        domain.Actor
-	At        time.Time
+	// Phone is optional.
+	Phone  string
+	Roles  []string
+	Access string
+	By     domain.Actor
+	At     time.Time
 }
 
 // SetContactAccess sets a partner contact's access to restricted or
@@ -55,6 +57,16 @@ type SetContactAccess struct {
 	PartnerID string
 	ContactID string
 	Access    string
+	By        domain.Actor
+	At        time.Time
+}
+
+// ForgetContact forgets partner contact ContactID at the person's request:
+// its personal data becomes unreadable for good (crypto-shredding). Who may
+// manage the partner's contacts may forget one, but not itself.
+type ForgetContact struct {
+	PartnerID string
+	ContactID string
 	By        domain.Actor
 	At        time.Time
 }
@@ -95,6 +107,9 @@ func (c AddPartnerContact) Target() string { return c.PartnerID }
 func (c SetContactAccess) Target() string { return c.PartnerID }
 
 // Target implements Command.
+func (c ForgetContact) Target() string { return c.PartnerID }
+
+// Target implements Command.
 func (c PlaceEmbargoHold) Target() string { return c.PartnerID }
 
 // Target implements Command.
@@ -106,6 +121,7 @@ func (ClearEmbargoHold) isCommand()    {}
 func (ChangePartnerStatus) isCommand() {}
 func (AddPartnerContact) isCommand()   {}
 func (SetContactAccess) isCommand()    {}
+func (ForgetContact) isCommand()       {}
 
 // StreamID is the event stream of a partner.
 func StreamID(partnerID string) string { return "partner-" + partnerID }

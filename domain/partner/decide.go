@@ -46,6 +46,8 @@ func Decide(s State, cmd Command) ([]domain.Event, error) {
 		return addContact(s, c)
 	case SetContactAccess:
 		return setAccess(s, c)
+	case ForgetContact:
+		return forgetContact(s, c)
 	case PlaceEmbargoHold:
 		return placeEmbargoHold(s, c)
 	case ClearEmbargoHold:
@@ -131,6 +133,9 @@ func addContact(s State, c AddPartnerContact) ([]domain.Event, error) {
 	if _, ok := names.EmailDomain(c.Email); !ok {
 		p.Add("email", "must be an email address such as jane@partner.example")
 	}
+	if !domain.ValidPhone(strings.TrimSpace(c.Phone)) {
+		p.Add("phone", "must be a phone number such as +49 89 1234567 (at most %d characters)", domain.MaxPhoneLen)
+	}
 	roles := checkRoles(&p, c.Roles)
 	checkAccess(&p, c.Access)
 	if err := p.Err(); err != nil {
@@ -150,8 +155,10 @@ func addContact(s State, c AddPartnerContact) ([]domain.Event, error) {
 	}
 	for _, ct := range s.Contacts {
 		if strings.EqualFold(ct.Email, c.Email) {
+			// The email is not repeated: a refusal is logged, and personal
+			// data is kept only sealed (internal/pii).
 			return nil, domain.Rule("partner.contact_email_duplicate",
-				"partner %s already has a contact with email %s", s.ID, c.Email)
+				"partner %s already has a contact with this email", s.ID)
 		}
 	}
 	return []domain.Event{PartnerContactAdded{
@@ -159,6 +166,7 @@ func addContact(s State, c AddPartnerContact) ([]domain.Event, error) {
 		ContactID: c.ContactID,
 		Name:      strings.TrimSpace(c.Name),
 		Email:     c.Email,
+		Phone:     strings.TrimSpace(c.Phone),
 		Roles:     roles,
 		Access:    c.Access,
 	}}, nil
@@ -188,6 +196,9 @@ func setAccess(s State, c SetContactAccess) ([]domain.Event, error) {
 	ct, ok := s.Contacts[c.ContactID]
 	if !ok {
 		return nil, fmt.Errorf("contact %s of partner %s: %w", c.ContactID, s.ID, domain.ErrNotFound)
+	}
+	if ct.Forgotten {
+		return nil, forgottenContact(ct.ID)
 	}
 	if c.By.Kind == domain.KindPartner && c.By.ContactID == c.ContactID {
 		return nil, domain.Rule("partner.own_access", "a partner contact may not change its own access")

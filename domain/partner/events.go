@@ -41,12 +41,14 @@ func (PartnerStatusChanged) EventType() string { return "partner.status_changed"
 func (PartnerStatusChanged) SchemaVersion() int { return 1 }
 
 // PartnerContactAdded: a person of the partner became a contact with roles
-// and an access level.
+// and an access level. It carries personal data (name, email, phone), which
+// the store keeps sealed under the person's key (internal/pii).
 type PartnerContactAdded struct {
 	PartnerID string   `json:"partner_id"`
 	ContactID string   `json:"contact_id"`
 	Name      string   `json:"name"`
 	Email     string   `json:"email"`
+	Phone     string   `json:"phone,omitempty"`
 	Roles     []string `json:"roles"`
 	Access    string   `json:"access"`
 }
@@ -71,6 +73,22 @@ func (ContactAccessSet) EventType() string { return "partner.contact_access_set"
 
 // SchemaVersion implements domain.Event.
 func (ContactAccessSet) SchemaVersion() int { return 1 }
+
+// ContactForgotten: the person behind a partner contact asked to be
+// forgotten. Its key was destroyed (crypto-shredding): every personal value
+// recorded about it reads as domain.Erased from then on, and a rebuild
+// cannot bring them back. The contact stays, erased and unable to act. It
+// carries no personal data.
+type ContactForgotten struct {
+	PartnerID string `json:"partner_id"`
+	ContactID string `json:"contact_id"`
+}
+
+// EventType implements domain.Event.
+func (ContactForgotten) EventType() string { return "partner.contact_forgotten" }
+
+// SchemaVersion implements domain.Event.
+func (ContactForgotten) SchemaVersion() int { return 1 }
 
 // EmbargoHoldPlaced: screening matched the partner organisation (Party
 // HoldPartner) or one of its contacts (Party is its ID) against the

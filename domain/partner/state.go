@@ -25,8 +25,12 @@ type Contact struct {
 	ID     string
 	Name   string
 	Email  string
+	Phone  string
 	Roles  []string
 	Access string
+	// Forgotten is true once the person asked to be forgotten: Name, Email
+	// and Phone are then domain.Erased and the contact may not act.
+	Forgotten bool
 }
 
 // State is a partner as its events made it. The zero State is a partner
@@ -68,7 +72,7 @@ func (s State) Actor(p domain.Principal) domain.Actor {
 		return a
 	}
 	a.PartnerStatus = s.Status
-	if ct, ok := s.Contacts[p.ContactID]; ok && p.ContactID != "" {
+	if ct, ok := s.Contacts[p.ContactID]; ok && p.ContactID != "" && !ct.Forgotten {
 		a.ContactKnown = true
 		a.ContactRoles = append([]string(nil), ct.Roles...)
 		a.ContactAccess = ct.Access
@@ -102,6 +106,7 @@ func Evolve(s State, e domain.Event) State {
 			ID:     e.ContactID,
 			Name:   e.Name,
 			Email:  e.Email,
+			Phone:  e.Phone,
 			Roles:  append([]string(nil), e.Roles...),
 			Access: e.Access,
 		}
@@ -113,6 +118,11 @@ func Evolve(s State, e domain.Event) State {
 		s.Contacts = maps.Clone(s.Contacts)
 		ct.Access = e.Access
 		s.Contacts[e.ContactID] = ct
+	case ContactForgotten:
+		if ct, ok := s.Contacts[e.ContactID]; ok {
+			s.Contacts = maps.Clone(s.Contacts)
+			s.Contacts[e.ContactID] = forgotten(ct)
+		}
 	case EmbargoHoldPlaced:
 		s.Holds = maps.Clone(s.Holds)
 		if s.Holds == nil {

@@ -2,6 +2,7 @@ package app
 
 import (
 	"context"
+	"crypto/tls"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -22,6 +23,7 @@ import (
 	"github.com/channeldesk/channeldesk/internal/broker"
 	"github.com/channeldesk/channeldesk/internal/command"
 	"github.com/channeldesk/channeldesk/internal/numbering"
+	"github.com/channeldesk/channeldesk/internal/pii"
 	"github.com/channeldesk/channeldesk/internal/relay"
 	"github.com/channeldesk/channeldesk/internal/screening"
 	"github.com/channeldesk/channeldesk/projections"
@@ -60,6 +62,29 @@ type Config struct {
 	// embargo screening checks names against (format: screening.Parse);
 	// empty uses the sample shipped in deploy/restricted-parties.csv.
 	RestrictedParties string
+	// RateLimit is each API caller's token bucket (zero value: the
+	// defaults of api.RateLimit; a negative PerSecond turns it off).
+	RateLimit api.RateLimit
+	// TLSCert and TLSKey are the PEM files of the HTTPS certificate (chain)
+	// and its private key: both or neither; neither serves plain HTTP.
+	TLSCert, TLSKey string
+}
+
+// tlsConfig loads the certificate and key of c, or returns nil for plain
+// HTTP. It is called before anything connects, so that a bad pair stops
+// the start at once.
+func (c *Config) tlsConfig() (*tls.Config, error) {
+	switch {
+	case c.TLSCert == "" && c.TLSKey == "":
+		return nil, nil
+	case c.TLSCert == "" || c.TLSKey == "":
+		return nil, errors.New("TLS needs both a certificate and its key (--tls-cert and --tls-key), or neither for plain HTTP")
+	}
+	pair, err := tls.LoadX509KeyPair(c.TLSCert, c.TLSKey)
+	if err != nil {
+		return nil, fmt.Errorf("load TLS certificate %s and key %s: %w", c.TLSCert, c.TLSKey, err)
+	}
+	return &tls.Config{Certificates: []tls.Certificate{pair}, MinVersion: tls.VersionTLS12}, nil
 }
 
 func (c *Config) defaults() {
@@ -100,6 +125,10 @@ type DB struct {
 	IDs    *numbering.Allocator
 	// Waits keeps the 6-hour wait of principals denied by an embargo hold.
 	Waits *screening.Waits
+	// Keys keeps the people's keys their personal data is sealed with, and
+	// PII seals and opens it (crypto-shredding).
+	Keys *pii.Keys
+	PII  *pii.Codec
 }
 
 // OpenDB connects to PostgreSQL (creating the database if missing) and
@@ -110,9 +139,10 @@ func OpenDB(ctx context.Context, cfg Config) (*DB, error) {
 	if err != nil {
 		return nil, err
 	}
-	d := &DB{Pool: pool, Store: eventstore.New(pool), Tokens: auth.NewRegistry(pool, nil), IDs: numbering.New(pool), Waits: screening.NewWaits(pool, nil)}
+	d := &DB{Pool: pool, Store: eventstore.New(pool), Tokens: auth.NewRegistry(pool, nil), IDs: numbering.New(pool), Waits: screening.NewWaits(pool, nil), Keys: pii.NewKeys(pool)}
+	d.PII = pii.New(d.Keys)
 	for _, m := range []func(context.Context) error{
-		d.Store.Migrate, d.Tokens.Migrate, d.IDs.Migrate, d.Waits.Migrate,
+		d.Store.Migrate, d.Tokens.Migrate, d.IDs.Migrate, d.Waits.Migrate, d.Keys.Migrate,
 		func(ctx context.Context) error { return relay.Migrate(ctx, pool) },
 		func(ctx context.Context) error { return projections.Migrate(ctx, pool) },
 		func(ctx context.Context) error { return activity.Migrate(ctx, pool) },
@@ -131,7 +161,9 @@ func (d *DB) Close() { d.Pool.Close() }
 // App is the whole running service.
 type App struct {
 	*DB
-	cfg         Config
+	cfg Config
+	// tlsConfig is nil for plain HTTP.
+	tlsConfig   *tls.Config
 	NATS        *nats.Conn
 	embedded    *server.Server
 	Relay       *relay.Relay
@@ -145,8 +177,13 @@ type App struct {
 // Open connects everything the service needs. Run starts it.
 func Open(ctx context.Context, cfg Config) (*App, error) {
 	cfg.defaults()
-	// The list first: a bad file stops the start before anything connects.
+	// The list and the certificate first: a bad file stops the start
+	// before anything connects.
 	list, err := screening.Load(cfg.RestrictedParties)
+	if err != nil {
+		return nil, err
+	}
+	tlsCfg, err := cfg.tlsConfig()
 	if err != nil {
 		return nil, err
 	}
@@ -154,7 +191,7 @@ func Open(ctx context.Context, cfg Config) (*App, error) {
 	if err != nil {
 		return nil, err
 	}
-	a := &App{DB: d, cfg: cfg, Screening: list}
+	a := &App{DB: d, cfg: cfg, tlsConfig: tlsCfg, Screening: list}
 	url := cfg.NATSURL
 	if url == "" {
 		dir := filepath.Join(cfg.DataDir, "nats")
@@ -179,7 +216,7 @@ func Open(ctx context.Context, cfg Config) (*App, error) {
 		a.Close()
 		return nil, err
 	}
-	a.Projections, err = projections.NewRunner(d.Pool, d.Store, a.NATS, projections.Config{Topology: cfg.Topology, Logger: cfg.Logger}, Projections()...)
+	a.Projections, err = projections.NewRunner(d.Pool, d.Store, a.NATS, projections.Config{Topology: cfg.Topology, Logger: cfg.Logger, Opener: d.PII}, Projections()...)
 	if err != nil {
 		a.Close()
 		return nil, err
@@ -190,7 +227,9 @@ func Open(ctx context.Context, cfg Config) (*App, error) {
 		a.Close()
 		return nil, err
 	}
-	a.Commands = command.New(d.Store, numbering.NewBlocks(d.IDs, 0), command.Config{Committed: a.Relay.Nudge, Screener: list})
+	// The command service sees plaintext; the store holds personal data
+	// only sealed.
+	a.Commands = command.New(d.PII.Store(d.Store), numbering.NewBlocks(d.IDs, 0), command.Config{Committed: a.Relay.Nudge, Screener: list, Shredder: d.Keys})
 	a.API = api.New(api.Config{
 		Auth:       d.Tokens,
 		Commands:   a.Commands,
@@ -200,6 +239,7 @@ func Open(ctx context.Context, cfg Config) (*App, error) {
 		StaleAfter: cfg.StaleAfter,
 		Waits:      d.Waits,
 		Refusals:   activity.NewRefusals(d.Pool),
+		RateLimit:  cfg.RateLimit,
 		Ready: map[string]api.Check{
 			"postgres":   func(ctx context.Context) error { return d.Pool.Ping(ctx) },
 			"migrations": func(ctx context.Context) error { return migrated(ctx, d.Store) },
@@ -229,7 +269,8 @@ func migrated(ctx context.Context, s *eventstore.Store) error {
 // then stops cleanly: the HTTP server drains, the relay and projectors
 // finish or abandon their current batch in its transaction (nothing half
 // applied, no checkpoint lost). ready, if not nil, is called with the
-// listening address once the server accepts connections.
+// listening address once the server accepts connections; the server speaks
+// HTTPS when the configuration has a certificate (TLS reports which).
 func (a *App) Run(ctx context.Context, ready func(addr string)) error {
 	ln, err := net.Listen("tcp", a.cfg.HTTPAddr)
 	if err != nil {
@@ -241,8 +282,18 @@ func (a *App) Run(ctx context.Context, ready func(addr string)) error {
 		ReadTimeout:       30 * time.Second,
 		WriteTimeout:      5 * time.Minute,
 		IdleTimeout:       2 * time.Minute,
-		MaxHeaderBytes:    64 << 10,
-		ErrorLog:          slog.NewLogLogger(a.cfg.Logger.Handler(), slog.LevelWarn),
+		// Past it Go answers 431 itself; a bearer token and the usual
+		// headers take well under 1 KiB (api.MaxHeaderBytes says why it
+		// is larger).
+		MaxHeaderBytes: api.MaxHeaderBytes,
+		ErrorLog:       slog.NewLogLogger(a.cfg.Logger.Handler(), slog.LevelWarn),
+	}
+	if a.tlsConfig != nil {
+		// The listener, not ServeTLS: the configuration is loaded once, in
+		// Open, where a bad file is reported before anything connects.
+		srv.TLSConfig = a.tlsConfig.Clone()
+		srv.TLSConfig.NextProtos = []string{"h2", "http/1.1"}
+		ln = tls.NewListener(ln, srv.TLSConfig)
 	}
 	bg, stop := context.WithCancel(context.Background())
 	defer stop()
@@ -283,6 +334,9 @@ func (a *App) Run(ctx context.Context, ready func(addr string)) error {
 	wg.Wait()
 	return runErr
 }
+
+// TLS reports whether Run serves HTTPS.
+func (a *App) TLS() bool { return a.tlsConfig != nil }
 
 // Close releases NATS and PostgreSQL.
 func (a *App) Close() {

@@ -160,6 +160,8 @@ func (s *Service) UntagAccount(ctx context.Context, m Meta, accountID, tag strin
 type AddContactInput struct {
 	Name  string `json:"name"`
 	Email string `json:"email"`
+	// Phone is optional: an international or local phone number.
+	Phone string `json:"phone,omitempty"`
 	// Roles of a customer contact: org_admin, business_executive, billing,
 	// technical; of a partner contact: org_admin, business_executive,
 	// admin_agent, sales_agent.
@@ -184,7 +186,7 @@ func (s *Service) AddContact(ctx context.Context, m Meta, accountID string, in A
 		if err != nil {
 			return nil, err
 		}
-		evs, err := account.Decide(st, account.AddContact{AccountID: accountID, ContactID: contactID, Name: in.Name, Email: in.Email,
+		evs, err := account.Decide(st, account.AddContact{AccountID: accountID, ContactID: contactID, Name: in.Name, Email: in.Email, Phone: in.Phone,
 			Roles: in.Roles, Access: in.Access, By: by, At: at})
 		if err != nil {
 			return nil, err

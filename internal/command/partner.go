@@ -113,7 +113,7 @@ func (s *Service) AddPartnerContact(ctx context.Context, m Meta, partnerID strin
 		if err != nil {
 			return nil, err
 		}
-		evs, err := partner.Decide(st, partner.AddPartnerContact{PartnerID: partnerID, ContactID: contactID, Name: in.Name, Email: in.Email,
+		evs, err := partner.Decide(st, partner.AddPartnerContact{PartnerID: partnerID, ContactID: contactID, Name: in.Name, Email: in.Email, Phone: in.Phone,
 			Roles: in.Roles, Access: in.Access, By: by, At: at})
 		if err != nil {
 			return nil, err

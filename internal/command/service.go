@@ -52,6 +52,9 @@ type Config struct {
 	// against the restricted-party list; a match is accepted with an
 	// embargo hold appended. Nil screens nothing.
 	Screener Screener
+	// Shredder destroys the key of a forgotten person (ForgetContact;
+	// pii.Keys). Nil refuses ForgetContact: it cannot keep its promise.
+	Shredder Shredder
 	// StateCache is how many streams' states the service keeps between
 	// commands (see stateCache): DefaultStateCache when 0, none when
 	// negative.

@@ -150,7 +150,9 @@ func scanRecord(row pgx.CollectableRow) (Record, error) {
 // to the company facts of the customers it is related to
 // (partnerVisibleOperations; proj_customers.relationships) — never records
 // about another party's orders, licenses, agreements or cases, which the
-// other read models would not show it.
+// other read models would not show it. Personal data, kept sealed in the
+// rows, is shown opened: in plaintext, or as erased once the person was
+// forgotten (openRecords).
 func List(ctx context.Context, q readmodel.Querier, viewer domain.Principal, f Filter) ([]Record, string, error) {
 	limit, err := readmodel.PageSize(f.Limit)
 	if err != nil {
@@ -175,6 +177,9 @@ func List(ctx context.Context, q readmodel.Querier, viewer domain.Principal, f F
 	if err != nil {
 		return nil, "", fmt.Errorf("list activity: %w", err)
 	}
+	if err := openRecords(ctx, q, recs); err != nil {
+		return nil, "", fmt.Errorf("list activity: %w", err)
+	}
 	if len(recs) <= limit {
 		return recs, "", nil
 	}
@@ -185,7 +190,9 @@ func List(ctx context.Context, q readmodel.Querier, viewer domain.Principal, f F
 
 // Export calls emit with every record viewer may see that f selects (its
 // Limit and Cursor aside), newest first, streamed from the database as
-// emit consumes them.
+// emit consumes them. Personal data is opened as List opens it; q must be
+// able to query while the export's rows are open (a pool) when records
+// hold sealed values.
 func Export(ctx context.Context, q readmodel.Querier, viewer domain.Principal, f Filter, emit func(Record) error) error {
 	sql, args, ok := query(viewer, f, nil, 0)
 	if !ok {
@@ -196,9 +203,13 @@ func Export(ctx context.Context, q readmodel.Querier, viewer domain.Principal, f
 		return fmt.Errorf("export activity: %w", err)
 	}
 	defer rows.Close()
+	keys := keyCache{}
 	for rows.Next() {
 		r, err := scanRecord(rows)
 		if err != nil {
+			return fmt.Errorf("export activity: %w", err)
+		}
+		if err := keys.open(ctx, q, &r); err != nil {
 			return fmt.Errorf("export activity: %w", err)
 		}
 		if err := emit(r); err != nil {
