@@ -119,7 +119,14 @@ func readsFigure(ctx context.Context, e *env) ([]Row, error) {
 	if err != nil {
 		return nil, err
 	}
-	return append(rows, exp...), nil
+	rows = append(rows, exp...)
+
+	// 7e. What authentication and rate limiting cost a query.
+	cost, err := e.authCost(ctx, url)
+	if err != nil {
+		return nil, fmt.Errorf("authentication cost: %w", err)
+	}
+	return append(rows, cost), nil
 }
 
 // recorder is a Querier that records the statements it runs.
