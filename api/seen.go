@@ -20,15 +20,19 @@ import (
 // not-found the read model is asked whether the caller sees the resource
 // named by the path parameter param; only the refusal path pays for the
 // question. A resource the projection has not caught up with yet is still
-// 404.
+// 404. Only partners are asked about: the domain hides a resource from no
+// one else, so staff's or a customer's not-found is about the resource or
+// a part of it named in the path (a malformed host ID of a license's
+// allocation), never a hidden one.
 func (s *Server) seen(param string, visible func(ctx context.Context, viewer domain.Principal, id string) (bool, error),
 	h func(http.ResponseWriter, *http.Request) error) func(http.ResponseWriter, *http.Request) error {
 	return func(w http.ResponseWriter, r *http.Request) error {
 		err := h(w, r)
-		if !errors.Is(err, domain.ErrNotFound) {
+		p := principal(r.Context())
+		if !errors.Is(err, domain.ErrNotFound) || p.Kind != domain.KindPartner {
 			return err
 		}
-		ok, verr := visible(r.Context(), principal(r.Context()), r.PathValue(param))
+		ok, verr := visible(r.Context(), p, r.PathValue(param))
 		if verr != nil {
 			s.log.Warn("visibility of a refused command's resource", "error", verr)
 			return err

@@ -124,6 +124,13 @@ func (c *tokenCache) set(on bool) {
 	c.entries.Purge()
 }
 
+// minPingWait is the least time the listener's connection check waits for
+// an answer: a busy server answers a ping slower than a short check period
+// (tests check often), and a check that gives up too soon drops a healthy
+// listener and its cache. A slow answer still renews the lease only once
+// it arrives.
+const minPingWait = time.Second
+
 // Watch listens for token changes on a connection of its own and keeps the
 // token cache while it does, until ctx ends (it then returns nil). A lost
 // connection turns the cache off until it listens again, after a second.
@@ -170,7 +177,7 @@ func (r *Registry) listen(ctx context.Context) error {
 		if err != nil && ctx.Err() == nil && errors.Is(err, context.DeadlineExceeded) {
 			// Quiet: check that the connection still answers, so that
 			// one that died without a word is noticed within the lease.
-			ping, cancel := context.WithTimeout(ctx, r.checkEvery)
+			ping, cancel := context.WithTimeout(ctx, max(r.checkEvery, minPingWait))
 			err = conn.Ping(ping)
 			cancel()
 			if err != nil {

@@ -197,7 +197,7 @@ func TestListenerLease(t *testing.T) {
 	if err := quiet.Migrate(ctx); err != nil {
 		t.Fatal(err)
 	}
-	auth.SetListenerTimes(quiet, 20*time.Millisecond, 200*time.Millisecond)
+	auth.SetListenerTimes(quiet, 20*time.Millisecond, 2*time.Second)
 	// silent's listener waits long between checks and its lease is short:
 	// it stands for a listener whose connection went quiet for good.
 	auth.SetListenerTimes(silent, time.Hour, 150*time.Millisecond)

@@ -193,7 +193,7 @@ func TestReadsFigureAtTinySize(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if len(rows) != 5 {
+		if len(rows) != 6 {
 			t.Fatalf("run %d: %d rows: %+v\n%s", run, len(rows), rows, progress.String())
 		}
 		for _, r := range rows {
