@@ -117,8 +117,8 @@ func (e *env) mergeWith(source, target string, orders []account.OrderLink, agree
 
 // dump returns every row of the live tables as JSON, in key order.
 //
-// It fails the test when the spellings, which a trigger counts, differ from
-// the counts of company_names.
+// It fails the test when the spellings, which a trigger counts and
+// indexes, differ from the counts and the held names of company_names.
 func (e *env) dump() []string {
 	e.T.Helper()
 	var wrong []string
@@ -127,7 +127,12 @@ func (e *env) dump() []string {
 		FULL JOIN (SELECT name_fold, count(*)::int AS names, count(*) FILTER (WHERE held)::int AS held,
 				count(*) FILTER (WHERE former)::int AS formers
 			FROM proj_contracts.company_names GROUP BY name_fold) c ON c.name_fold = s.name_fold
-		WHERE (s.name_fold, s.names, s.held, s.formers) IS DISTINCT FROM (c.name_fold, c.names, c.held, c.formers)`)
+		WHERE (s.name_fold, s.names, s.held, s.formers) IS DISTINCT FROM (c.name_fold, c.names, c.held, c.formers)
+		UNION ALL
+		SELECT coalesce(row_to_json(t)::text, '-') || ' indexed, ' || coalesce(row_to_json(c)::text, '-') || ' in company_names'
+		FROM proj_contracts.spelling_trigrams t
+		FULL JOIN (SELECT name_fold, bool_or(held) AS held FROM proj_contracts.company_names GROUP BY name_fold) c ON c.name_fold = t.name_fold
+		WHERE (t.name_fold, t.held) IS DISTINCT FROM (c.name_fold, c.held)`)
 	if err == nil {
 		wrong, err = pgx.CollectRows(rows, pgx.RowTo[string])
 	}
@@ -142,6 +147,7 @@ func (e *env) dump() []string {
 		`SELECT row_to_json(n)::text FROM proj_contracts.company_names n ORDER BY account_id, name_fold`,
 		`SELECT row_to_json(n)::text FROM proj_contracts.former_names n ORDER BY account_id, name_fold`,
 		`SELECT row_to_json(s)::text FROM proj_contracts.spellings s ORDER BY name_fold`,
+		`SELECT row_to_json(t)::text FROM proj_contracts.spelling_trigrams t ORDER BY name_fold`,
 		`SELECT row_to_json(c)::text FROM proj_contracts.contracts c ORDER BY contract_number`,
 	)
 }

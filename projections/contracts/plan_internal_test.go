@@ -59,7 +59,7 @@ func TestQueriesUseIndexes(t *testing.T) {
 	e.Exec(`INSERT INTO proj_customers.relationships (account_id, party_id, party_kind, relationship, since_position)
 		SELECT account_id, lpad((position % 500)::text, 6, '0') || 'PP', 'partner', 'ordering_partner', position FROM proj_contracts.companies`)
 	e.Exec(`UPDATE proj_customers.relationships r SET name_fold = c.name_fold FROM proj_contracts.companies c WHERE c.account_id = r.account_id`)
-	e.Exec(`ANALYZE proj_contracts.companies, proj_contracts.company_names, proj_contracts.former_names, proj_contracts.spellings, proj_contracts.contracts,
+	e.Exec(`ANALYZE proj_contracts.companies, proj_contracts.company_names, proj_contracts.former_names, proj_contracts.spellings, proj_contracts.spelling_trigrams, proj_contracts.contracts,
 		proj_customers.relationships`)
 
 	staff := view{scope: readmodel.SeeAll}
@@ -159,8 +159,8 @@ func TestQueriesUseIndexes(t *testing.T) {
 	// close_names reads a trigram index, whatever the planner thinks of
 	// scoring every name.
 	for _, c := range []struct{ sql, table, cond, want string }{
-		{closeSpellingsSQL, "proj_contracts.spellings", " AND s.held > 0", "spellings_held_trgm_idx"},
-		{closeSpellingsSQL, "proj_contracts.spellings", "", "spellings_trgm_idx"},
+		{closeSpellingsSQL, "proj_contracts.spelling_trigrams", " AND t.held", "spelling_trigrams_held_idx"},
+		{closeSpellingsSQL, "proj_contracts.spelling_trigrams", "", "spelling_trigrams_idx"},
 		{closeNamesSQL, "proj_contracts.former_names", "", "former_names_trgm_idx"},
 	} {
 		tx, err := e.Pool.Begin(e.Ctx)

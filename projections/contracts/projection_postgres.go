@@ -37,19 +37,25 @@ func (*Projection) Name() string { return Name }
 // (the company holds an agreement) and its trigram index, the table
 // former_names and the functions close_threshold and close_names; 3 the
 // table spellings (kept by a trigger on company_names) and the function
-// close_spellings.
-func (*Projection) Version() int { return 3 }
+// close_spellings; 4 the table spelling_trigrams (the trigram index moved
+// off the counts, which change with every company) and no trigram index on
+// company_names.
+func (*Projection) Version() int { return 4 }
 
 // Keys and folded names are in the "C" collation (byte order), so that
 // ordering, prefix ranges and cursors agree whatever the database's
 // default collation is. company_names has a btree on the folded name for
-// prefix ranges and trigram GIN indexes (pg_trgm, projections migration
-// 00002) for close spellings: of every name (VAT search) and of the names
-// of companies that hold an agreement (held; contract search). Former
-// names are in former_names too, with indexes of their own, for a
-// partner's search, which reads current names from its relationships
-// (its column former, always true, lets close_names read either table
-// alike); companies has a btree on the current folded name for the
+// prefix ranges and for following a spelling to the names that bear it.
+// Close spellings are looked up among the distinct folded names: spellings
+// counts, for each, the names, names of companies holding an agreement and
+// former names that bear it (a statement trigger on company_names keeps
+// it), and spelling_trigrams holds each spelling in use, with trigram GIN
+// indexes (pg_trgm, projections migration 00002) of all of them (VAT
+// search) and of the held ones (contract search). Former names are in
+// former_names too, with a trigram index of their own, for a partner's
+// search, which reads current names from its relationships (its column
+// former, always true, lets close_names read it as company_names would
+// be); companies has a btree on the current folded name for the
 // first-letter list.
 //
 // close_threshold(q) is the least similarity of a close spelling of the
@@ -60,18 +66,22 @@ func (*Projection) Version() int { return 3 }
 // of relationships scored, would.
 //
 // close_names(names, q, threshold, held) returns the rows of the table
-// names (this schema's company_names or former_names: a function body
-// cannot name its own schema, which a rebuild renames) whose folded name
-// has a pg_trgm similarity to q of at least threshold and does not start
-// with q, with that similarity; with held, only names of companies that
-// hold an agreement. The % operator the trigram index serves compares with
-// the setting pg_trgm.similarity_threshold: the function sets it for its
-// own statement alone (its SET clause restores it on return, even within
-// a caller's transaction), which no plain statement can do. It also turns
-// off every plan but a bitmap scan, which here can only be of a trigram
-// index: the planner takes a similarity for as cheap as a comparison and
-// would rather score every former name, or every name, than read the
-// index.
+// names (this schema's former_names: a function body cannot name its own
+// schema, which a rebuild renames) whose folded name has a pg_trgm
+// similarity to q of at least threshold and does not start with q, with
+// that similarity; with held, only names of companies that hold an
+// agreement. close_spellings(trigrams, q, threshold, held) does the same
+// for spelling_trigrams. The % operator the trigram index serves compares
+// with the setting pg_trgm.similarity_threshold: each function sets it for
+// its own statement alone (its SET clause restores it on return, even
+// within a caller's transaction), which no plain statement can do. It also
+// turns off every plan but a bitmap scan, which here can only be of a
+// trigram index: the planner takes a similarity for as cheap as a
+// comparison and would rather score every name than read the index. The
+// spellings' trigram indexes keep a short pending list (256 kB, not the
+// default 4 MB): every search reads the pending list through, while a
+// list flushed now and then still takes a rebuild's many new spellings in
+// bulk rather than one index update at a time.
 const setupSQL = `
 CREATE TABLE IF NOT EXISTS %[1]s.companies (
     account_id    text COLLATE "C" PRIMARY KEY,
@@ -102,8 +112,6 @@ CREATE TABLE IF NOT EXISTS %[1]s.company_names (
     PRIMARY KEY (account_id, name_fold)
 );
 CREATE INDEX IF NOT EXISTS company_names_fold_idx ON %[1]s.company_names (name_fold, account_id);
-CREATE INDEX IF NOT EXISTS company_names_trgm_idx ON %[1]s.company_names USING gin (name_fold gin_trgm_ops);
-CREATE INDEX IF NOT EXISTS company_names_held_trgm_idx ON %[1]s.company_names USING gin (name_fold gin_trgm_ops) WHERE held;
 CREATE TABLE IF NOT EXISTS %[1]s.former_names (
     account_id text COLLATE "C" NOT NULL,
     name_fold  text COLLATE "C" NOT NULL,
@@ -119,21 +127,34 @@ CREATE TABLE IF NOT EXISTS %[1]s.spellings (
     held      integer NOT NULL,
     formers   integer NOT NULL
 );
-CREATE INDEX IF NOT EXISTS spellings_trgm_idx ON %[1]s.spellings USING gin (name_fold gin_trgm_ops);
-CREATE INDEX IF NOT EXISTS spellings_held_trgm_idx ON %[1]s.spellings USING gin (name_fold gin_trgm_ops) WHERE held > 0;
-CREATE INDEX IF NOT EXISTS spellings_unused_idx ON %[1]s.spellings (name_fold) WHERE names = 0;
+CREATE TABLE IF NOT EXISTS %[1]s.spelling_trigrams (
+    name_fold text COLLATE "C" PRIMARY KEY,
+    held      boolean NOT NULL
+);
+CREATE INDEX IF NOT EXISTS spelling_trigrams_idx ON %[1]s.spelling_trigrams
+    USING gin (name_fold gin_trgm_ops) WITH (gin_pending_list_limit = 256);
+CREATE INDEX IF NOT EXISTS spelling_trigrams_held_idx ON %[1]s.spelling_trigrams
+    USING gin (name_fold gin_trgm_ops) WITH (gin_pending_list_limit = 256) WHERE held;
 CREATE OR REPLACE FUNCTION %[1]s.count_spellings() RETURNS trigger
 LANGUAGE plpgsql AS $fn$
+DECLARE
+    changed text;
+    folds text[];
 BEGIN
     IF TG_OP = 'INSERT' THEN
-        EXECUTE format(%[5]s, TG_TABLE_SCHEMA, 'SELECT name_fold, 1 AS n, held::int AS h, former::int AS f FROM new_rows');
+        changed := 'SELECT name_fold, 1 AS n, held::int AS h, former::int AS f FROM new_rows';
     ELSIF TG_OP = 'DELETE' THEN
-        EXECUTE format(%[5]s, TG_TABLE_SCHEMA, 'SELECT name_fold, -1 AS n, -held::int AS h, -former::int AS f FROM old_rows');
+        changed := 'SELECT name_fold, -1 AS n, -held::int AS h, -former::int AS f FROM old_rows';
     ELSE
-        EXECUTE format(%[5]s, TG_TABLE_SCHEMA, 'SELECT name_fold, 1 AS n, held::int AS h, former::int AS f FROM new_rows
-            UNION ALL SELECT name_fold, -1, -held::int, -former::int FROM old_rows');
+        changed := 'SELECT name_fold, 1 AS n, held::int AS h, former::int AS f FROM new_rows
+            UNION ALL SELECT name_fold, -1, -held::int, -former::int FROM old_rows';
     END IF;
-    EXECUTE format('DELETE FROM %%I.spellings WHERE names = 0', TG_TABLE_SCHEMA);
+    EXECUTE format('SELECT array_agg(DISTINCT name_fold) FROM (%%s) r', changed) INTO folds;
+    IF folds IS NULL THEN
+        RETURN NULL;
+    END IF;
+    EXECUTE format(%[5]s, TG_TABLE_SCHEMA, changed);
+    EXECUTE format(%[7]s, TG_TABLE_SCHEMA) USING folds;
     RETURN NULL;
 END
 $fn$;
@@ -143,8 +164,8 @@ CREATE OR REPLACE TRIGGER company_names_spellings_del AFTER DELETE ON %[1]s.comp
     REFERENCING OLD TABLE AS old_rows FOR EACH STATEMENT EXECUTE FUNCTION %[1]s.count_spellings();
 CREATE OR REPLACE TRIGGER company_names_spellings_upd AFTER UPDATE ON %[1]s.company_names
     REFERENCING OLD TABLE AS old_rows NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION %[1]s.count_spellings();
-CREATE OR REPLACE FUNCTION %[1]s.close_spellings(spellings regclass, q text, threshold double precision, held boolean)
-RETURNS TABLE (name_fold text, score real, formers integer)
+CREATE OR REPLACE FUNCTION %[1]s.close_spellings(trigrams regclass, q text, threshold double precision, held boolean)
+RETURNS TABLE (name_fold text, score real)
 LANGUAGE plpgsql ROWS 100
 SET pg_trgm.similarity_threshold = 0.3
 SET enable_seqscan = off
@@ -153,7 +174,7 @@ SET enable_indexonlyscan = off
 AS $fn$
 BEGIN
     PERFORM set_config('pg_trgm.similarity_threshold', threshold::text, true);
-    RETURN QUERY EXECUTE format(%[6]s, spellings, CASE WHEN held THEN ' AND s.held > 0' ELSE '' END) USING q;
+    RETURN QUERY EXECUTE format(%[6]s, trigrams, CASE WHEN held THEN ' AND t.held' ELSE '' END) USING q;
 END
 $fn$;
 CREATE OR REPLACE FUNCTION %[1]s.close_threshold(q text) RETURNS double precision
@@ -193,7 +214,8 @@ CREATE INDEX IF NOT EXISTS contracts_account_idx ON %[1]s.contracts (account_id,
 // Setup implements projections.Projection.
 func (*Projection) Setup(ctx context.Context, tx pgx.Tx, schema string) error {
 	if _, err := tx.Exec(ctx, fmt.Sprintf(setupSQL, pgx.Identifier{schema}.Sanitize(), quoteLiteral(closeNamesSQL),
-		minSimilarity, closeTypos, quoteLiteral(countSpellingsSQL), quoteLiteral(closeSpellingsSQL))); err != nil {
+		minSimilarity, closeTypos, quoteLiteral(countSpellingsSQL), quoteLiteral(closeSpellingsSQL),
+		quoteLiteral(syncSpellingsSQL))); err != nil {
 		return fmt.Errorf("create contract tables in %s: %w", schema, err)
 	}
 	return nil
@@ -216,12 +238,26 @@ const countSpellingsSQL = `INSERT INTO %1$I.spellings AS s (name_fold, names, he
 	ON CONFLICT (name_fold) DO UPDATE SET names = s.names + EXCLUDED.names, held = s.held + EXCLUDED.held,
 		formers = s.formers + EXCLUDED.formers`
 
+// syncSpellingsSQL keeps spelling_trigrams, which a trigram index is read
+// from, in step with the counts in spellings for the folds in $1: a
+// spelling some name bears is in it (held when a name of a company holding
+// an agreement bears it), one no name bears any more leaves it, and its
+// count row goes too. Only a spelling that appears, goes or changes held
+// writes the indexed table: counts change with every company, and a
+// trigram index rewritten as often searches slowly. %1$I is the schema.
+const syncSpellingsSQL = `WITH c AS (SELECT name_fold, names > 0 AS used, held > 0 AS held FROM %1$I.spellings
+		WHERE name_fold = ANY($1)),
+	gone AS (DELETE FROM %1$I.spelling_trigrams t USING c WHERE t.name_fold = c.name_fold AND NOT c.used),
+	unused AS (DELETE FROM %1$I.spellings s USING c WHERE s.name_fold = c.name_fold AND NOT c.used)
+	INSERT INTO %1$I.spelling_trigrams AS t (name_fold, held) SELECT name_fold, held FROM c WHERE used
+	ON CONFLICT (name_fold) DO UPDATE SET held = EXCLUDED.held WHERE t.held <> EXCLUDED.held`
+
 // closeSpellingsSQL is the statement close_spellings runs, a format()
-// string: %s is the spellings table, the second %s the condition on held;
-// $1 is the search. The trigram index serves "s.name_fold % $1" at the
-// threshold the function sets.
-const closeSpellingsSQL = `SELECT s.name_fold::text, similarity(s.name_fold, $1), s.formers
-	FROM %s s WHERE s.name_fold %% $1 AND NOT starts_with(s.name_fold, $1)%s`
+// string: %s is the spelling_trigrams table, the second %s the condition
+// on held; $1 is the search. The trigram index serves "t.name_fold % $1"
+// at the threshold the function sets.
+const closeSpellingsSQL = `SELECT t.name_fold::text, similarity(t.name_fold, $1)
+	FROM %s t WHERE t.name_fold %% $1 AND NOT starts_with(t.name_fold, $1)%s`
 
 // quoteLiteral returns s as an SQL string literal.
 func quoteLiteral(s string) string { return "'" + strings.ReplaceAll(s, "'", "''") + "'" }

@@ -869,7 +869,8 @@ func (s nameSearch) names(a *args, phase int, q string) string {
 			if pre == "" {
 				// The close spellings, then the partner's customers of each
 				// by its current name and the former names of that spelling.
-				return `WITH s AS (` + s.spellings(a, q) + `)
+				return `WITH s AS (SELECT s.name_fold, s.score, c.formers FROM (` + s.spellings(a, q) + `) s
+						JOIN ` + Schema + `.spellings c ON c.name_fold = s.name_fold)
 					SELECT n.* FROM (SELECT DISTINCT r.account_id, r.name_fold, s.score FROM s JOIN ` + relationships + ` r
 							ON r.party_id = ` + p + ` AND r.name_fold = s.name_fold` + rels + `) r
 						CROSS JOIN LATERAL (SELECT n.account_id, n.name_fold, n.former, n.name, r.score FROM ` + Schema + `.company_names n
@@ -896,11 +897,10 @@ func (s nameSearch) names(a *args, phase int, q string) string {
 // placeholder q (close_spellings): the distinct folded names at least
 // threshold(q) similar to it that do not start with it (of companies
 // holding an agreement, for a contract search), each with its similarity
-// (score) and how many former names it is (formers). Scoring distinct
-// spellings costs what the names sharing the search's trigrams number,
-// not what the companies bearing them do.
+// (score). Scoring distinct spellings costs what the spellings sharing the
+// search's trigrams number, not what the companies bearing them do.
 func (s nameSearch) spellings(a *args, q string) string {
-	return `SELECT * FROM ` + Schema + `.close_spellings(` + a.add(Schema+".spellings") + `::regclass, ` + q + `, ` +
+	return `SELECT * FROM ` + Schema + `.close_spellings(` + a.add(Schema+".spelling_trigrams") + `::regclass, ` + q + `, ` +
 		threshold(q) + `, ` + strconv.FormatBool(s.held) + `)`
 }
 
