@@ -520,17 +520,7 @@ var acxRows = []acxRow{
 		}, other: func(w *acxWorld) acxReq {
 			return acxReq{"/v1/cases", map[string]any{"request_type": "general", "subject": "other", "account_id": w.B, "description": "Please help"}}
 		}}},
-	{route: "POST /v1/cases/{number}/request-info", notes: []string{"staff-commands", "case-staff", "cases-read", "never-reveal"},
-		cells: acxUnauth + "200|200|403|403|403|403|403|403|403|403|403|403" + acxHeld,
-		cmd: &acxCommand{own: func(w *acxWorld, c *acxCaller, fresh bool) acxReq {
-			n := c.kase
-			if fresh {
-				n = w.freshCase(w.tok["c_admin"], "")
-			}
-			return acxReq{"/v1/cases/" + n + "/request-info", map[string]any{"what": "the signed letter"}}
-		}, other: func(w *acxWorld) acxReq {
-			return acxReq{"/v1/cases/" + w.caseB + "/request-info", map[string]any{"what": "x"}}
-		}}},
+	acxStaffCaseStep("request-info", map[string]any{"what": "the signed letter"}, map[string]any{"what": "x"}),
 	{route: "POST /v1/cases/{number}/provide-info", notes: []string{"staff-commands", "case-requester", "cases-read", "never-reveal"},
 		cells: acxUnauth + "200|200|403|403|200|200|403|403|403|404|200|200" + acxHeld,
 		cmd: &acxCommand{own: func(w *acxWorld, c *acxCaller, fresh bool) acxReq {
@@ -547,29 +537,8 @@ var acxRows = []acxRow{
 		}, other: func(w *acxWorld) acxReq {
 			return acxReq{"/v1/cases/" + w.caseB + "/provide-info", map[string]any{"information": "x"}}
 		}}},
-	{route: "POST /v1/cases/{number}/approve", notes: []string{"staff-commands", "case-staff", "cases-read", "never-reveal"},
-		cells: acxUnauth + "200|200|403|403|403|403|403|403|403|403|403|403" + acxHeld,
-		cmd: &acxCommand{own: func(w *acxWorld, c *acxCaller, fresh bool) acxReq {
-			n := c.kase
-			if fresh {
-				n = w.freshCase(w.tok["c_admin"], "")
-			}
-			return acxReq{"/v1/cases/" + n + "/approve", map[string]any{"note": "ok"}}
-		}, other: func(w *acxWorld) acxReq { return acxReq{"/v1/cases/" + w.caseB + "/approve", map[string]any{}} }}},
-	{route: "POST /v1/cases/{number}/reject", notes: []string{"staff-commands", "case-staff", "cases-read", "never-reveal"},
-		cells: acxUnauth + "200|200|403|403|403|403|403|403|403|403|403|403" + acxHeld,
-		cmd: &acxCommand{own: func(w *acxWorld, c *acxCaller, fresh bool) acxReq {
-			n := c.kase
-			if fresh {
-				n = w.freshCase(w.tok["c_admin"], "")
-			}
-			return acxReq{"/v1/cases/" + n + "/reject", map[string]any{"reason": "no evidence"}}
-		}, other: func(w *acxWorld) acxReq {
-			return acxReq{"/v1/cases/" + w.caseB + "/reject", map[string]any{"reason": "x"}}
-		}}},
-
-	// Last, the commands whose success elsewhere would change the callers'
-	// relationships: the renewal partner and the merge.
+	acxStaffCaseStep("approve", map[string]any{"note": "ok"}, map[string]any{}),
+	acxStaffCaseStep("reject", map[string]any{"reason": "no evidence"}, map[string]any{"reason": "x"}),
 	{route: "POST /v1/accounts/{id}/renewal-partner", notes: []string{"staff-commands", "unrestricted-changes", "partner-account", "never-reveal"},
 		cells: acxUnauth + "200|200|403|403|403|403|403|403|403|403|200|403" + acxHeld,
 		cmd: &acxCommand{own: func(w *acxWorld, c *acxCaller, fresh bool) acxReq {
@@ -1483,4 +1452,20 @@ func acxGenerate() string {
 	}
 	b.WriteString("\n")
 	return b.String()
+}
+
+// acxStaffCaseStep is the row of a case step only staff take
+// (request-info, approve, reject): on the caller's case (a fresh one of
+// the customer's admin when the cell succeeds) with body own, and on the
+// other customer's case with body other.
+func acxStaffCaseStep(step string, own, other map[string]any) acxRow {
+	return acxRow{route: "POST /v1/cases/{number}/" + step, notes: []string{"staff-commands", "case-staff", "cases-read", "never-reveal"},
+		cells: acxUnauth + "200|200|403|403|403|403|403|403|403|403|403|403" + acxHeld,
+		cmd: &acxCommand{own: func(w *acxWorld, c *acxCaller, fresh bool) acxReq {
+			n := c.kase
+			if fresh {
+				n = w.freshCase(w.tok["c_admin"], "")
+			}
+			return acxReq{"/v1/cases/" + n + "/" + step, own}
+		}, other: func(w *acxWorld) acxReq { return acxReq{"/v1/cases/" + w.caseB + "/" + step, other} }}}
 }

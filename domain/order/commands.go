@@ -48,7 +48,7 @@ type SubmitOrder struct {
 	// submit (ErrForbidden); staff naming it break a rule.
 	PartnerNotReseller bool
 	Distributor        *domain.OrgRef
-	POAlreadyUsed bool
+	POAlreadyUsed      bool
 
 	By domain.Actor
 	At time.Time
