@@ -389,11 +389,23 @@ func (f *Feed) handleBatch(ctx context.Context, s start, msgs []jetstream.Msg, n
 		return fmt.Errorf("begin batch: %w", err)
 	}
 	defer tx.Rollback(ctx)
+	ds := make([]decoded, len(msgs))
+	evs := make([]envelope, len(msgs))
+	for i, m := range msgs {
+		if ds[i], err = decode(m); err != nil {
+			return err
+		}
+		evs[i] = ds[i].e
+	}
+	st, err := loadBatchState(ctx, tx, s, evs)
+	if err != nil {
+		return err
+	}
 	acts := make([]action, len(msgs))
 	c := Commit{Messages: len(msgs)}
 	var lastSeq uint64
-	for i, m := range msgs {
-		r, err := f.handle(ctx, tx, s, m)
+	for i := range ds {
+		r, err := f.handle(ctx, tx, st, &ds[i])
 		if err != nil {
 			return err
 		}
@@ -413,9 +425,8 @@ func (f *Feed) handleBatch(ctx context.Context, s start, msgs []jetstream.Msg, n
 			lastSeq = max(lastSeq, r.seq)
 		}
 	}
-	if _, err := tx.Exec(ctx, `UPDATE billing.feed SET last_stream_seq = greatest(last_stream_seq, $2),
-		handled = handled + $3, updated_at = now() WHERE consumer = $1`, f.cfg.Consumer, int64(lastSeq), c.Applied); err != nil {
-		return fmt.Errorf("record progress: %w", err)
+	if err := st.save(ctx, tx, f.cfg.Consumer, lastSeq, c.Applied); err != nil {
+		return err
 	}
 	if f.cfg.BeforeCommit != nil {
 		f.cfg.BeforeCommit(n)
