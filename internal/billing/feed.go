@@ -96,10 +96,12 @@ type Commit struct {
 	// At is when the commit returned.
 	At time.Time
 	// Messages is how many messages the batch held; Applied how many of
-	// them were events handled for the first time (applied, ignored or
-	// parked); Redelivered how many were events handled before; Waiting how
-	// many were handed back because an earlier event of their stream had
-	// not arrived yet.
+	// them were handled for the first time (applied, ignored or parked; a
+	// message parked as undecodable counts on each delivery, as it has no
+	// event ID to recognise it by); Redelivered how many were events
+	// handled before, or before the ledger's start; Waiting how many were
+	// handed back because an earlier event of their stream had not arrived
+	// yet.
 	Messages, Applied, Redelivered, Waiting int
 	// RecordedAt is, for each event handled for the first time, when the
 	// event store recorded it.
@@ -319,13 +321,24 @@ func (f *Feed) consume(ctx context.Context) error {
 	}
 	in := make(chan jetstream.Msg, f.cfg.BatchSize)
 	stop := make(chan struct{})
+	// lost receives the error that ends the subscription for good (the
+	// consumer deleted): the session ends and the next one re-creates it
+	// after the feed's own checkpoint.
+	lost := make(chan error, 1)
 	cc, err := cons.Consume(func(m jetstream.Msg) {
 		select {
 		case in <- m:
 		case <-stop:
 			_ = m.Nak()
 		}
-	}, jetstream.PullMaxMessages(2*f.cfg.BatchSize))
+	}, jetstream.PullMaxMessages(2*f.cfg.BatchSize), jetstream.ConsumeErrHandler(func(_ jetstream.ConsumeContext, err error) {
+		if errors.Is(err, jetstream.ErrConsumerDeleted) || errors.Is(err, jetstream.ErrConsumerNotFound) {
+			select {
+			case lost <- err:
+			default:
+			}
+		}
+	}))
 	if err != nil {
 		return fmt.Errorf("consume %s: %w", f.cfg.Consumer, err)
 	}
@@ -349,6 +362,8 @@ func (f *Feed) consume(ctx context.Context) error {
 		select {
 		case <-ctx.Done():
 			return ctx.Err()
+		case err := <-lost:
+			return fmt.Errorf("consumer %s: %w", f.cfg.Consumer, err)
 		case m := <-in:
 			batch = append(batch, m)
 		}

@@ -457,3 +457,70 @@ func TestConfigValidate(t *testing.T) {
 		})
 	}
 }
+
+// TestFeedRecreatesItsConsumerAfterItsCheckpoint: when the durable
+// consumer is deleted under a running feed, the feed creates it again
+// starting after the last stream sequence it committed, so it neither
+// handles the old events again nor misses the new ones.
+func TestFeedRecreatesItsConsumerAfterItsCheckpoint(t *testing.T) {
+	h := newHarness(t)
+	o := submitted("ORD-1", "A1", line("SKU-A", 1, 100))
+	h.publish(h.event("order-ORD-1", 1, o), h.event("invoice-INV-1", 1, issued("INV-1", "ORD-1", "A1", 100)))
+	var mu sync.Mutex
+	redelivered := 0
+	f, _ := h.run(Config{OnCommit: func(c Commit) {
+		mu.Lock()
+		defer mu.Unlock()
+		redelivered += c.Redelivered
+	}})
+	h.waitHandled(f, 2)
+	if err := h.js.DeleteConsumer(context.Background(), h.top.Stream, DefaultConsumer); err != nil {
+		t.Fatal(err)
+	}
+	o2 := submitted("ORD-2", "A1", line("SKU-B", 3, 100))
+	h.publish(h.event("order-ORD-2", 1, o2), h.event("invoice-INV-2", 1, issued("INV-2", "ORD-2", "A1", 300)))
+	h.waitHandled(f, 4)
+	mu.Lock()
+	defer mu.Unlock()
+	if redelivered != 0 {
+		t.Errorf("%d events delivered again, want 0", redelivered)
+	}
+	if rows := h.ledger(); len(rows) != 2 || rows[1][0] != "INV-2" {
+		t.Errorf("ledger %v, want the lines of INV-1 and INV-2", rows)
+	}
+}
+
+// TestFeedStartsPartWay: a new ledger started at a position skips the
+// events at or before it and takes the first event it sees of each stream
+// as that stream's start; the start is recorded and holds on later runs.
+func TestFeedStartsPartWay(t *testing.T) {
+	h := newHarness(t)
+	o1 := submitted("ORD-1", "A1", line("SKU-A", 1, 100))
+	o2 := submitted("ORD-2", "A1", line("SKU-B", 2, 100))
+	old := h.event("order-ORD-1", 1, o1)
+	h.publish(old, h.event("invoice-INV-1", 1, issued("INV-1", "ORD-1", "A1", 100)),
+		h.event("order-ORD-1", 2, order.Cancelled{OrderNumber: "ORD-1", Reason: "late"}),
+		h.event("order-ORD-2", 1, o2), h.event("invoice-INV-2", 1, issued("INV-2", "ORD-2", "A1", 200)))
+	f, stop := h.run(Config{StartPosition: int64(old.Position) + 1<<20}) // after INV-1
+	h.waitHandled(f, 3)
+	stop()
+	if rows := h.ledger(); len(rows) != 1 || rows[0][0] != "INV-2" {
+		t.Errorf("ledger %v, want only the line of INV-2", rows)
+	}
+	if p := h.parked(); len(p) != 0 {
+		t.Errorf("parked %v: the first event seen of a stream is its start", p)
+	}
+	var start int64
+	if err := h.pool.QueryRow(context.Background(), `SELECT start_position FROM billing.feed`).Scan(&start); err != nil {
+		t.Fatal(err)
+	}
+	f, _ = h.run(Config{}) // a later run without the flag keeps the recorded start
+	h.waitHandled(f, 3)
+	var again int64
+	if err := h.pool.QueryRow(context.Background(), `SELECT start_position FROM billing.feed`).Scan(&again); err != nil {
+		t.Fatal(err)
+	}
+	if start != int64(old.Position)+1<<20 || again != start {
+		t.Errorf("start position %d, then %d; want %d both times", start, again, int64(old.Position)+1<<20)
+	}
+}
