@@ -64,7 +64,7 @@ func FullSizes() Sizes {
 		RebuildEvents:    1_000_000,
 		OrderConcurrency: 8,
 		ReadAccounts:     1_000_000,
-		BillingAccounts:  2_000,
+		BillingAccounts:  5_000,
 	}
 }
 
