@@ -11,17 +11,16 @@ import (
 	"github.com/jackc/pgx/v5/pgxpool"
 )
 
-// csvHeader is the first record WriteCSV writes: the ledger's columns.
+// CSVHeader returns the first record WriteCSV writes: the ledger's columns.
 // Amounts are integers in the minor unit of the currency (1999 EUR is
 // 19.99 EUR).
-var csvHeader = []string{
-	"invoice_number", "line_no", "order_number", "account_id", "partner_id", "po_number",
-	"sku", "product", "edition", "quantity", "unit_price_minor", "amount_minor", "currency",
-	"issued_on", "due_date", "event_id", "position",
+func CSVHeader() []string {
+	return []string{
+		"invoice_number", "line_no", "order_number", "account_id", "partner_id", "po_number",
+		"sku", "product", "edition", "quantity", "unit_price_minor", "amount_minor", "currency",
+		"issued_on", "due_date", "event_id", "position",
+	}
 }
-
-// CSVHeader returns the header record of WriteCSV's output.
-func CSVHeader() []string { return append([]string(nil), csvHeader...) }
 
 // WriteCSV writes the whole ledger to w as CSV (RFC 4180): a header record,
 // then one record per invoice line ordered by invoice number and line. It
@@ -37,7 +36,8 @@ func WriteCSV(ctx context.Context, pool *pgxpool.Pool, w io.Writer) error {
 	}
 	defer rows.Close()
 	cw := csv.NewWriter(w)
-	if err := cw.Write(csvHeader); err != nil {
+	header := CSVHeader()
+	if err := cw.Write(header); err != nil {
 		return err
 	}
 	var (
@@ -46,7 +46,7 @@ func WriteCSV(ctx context.Context, pool *pgxpool.Pool, w io.Writer) error {
 		unit, amount, pos                                                          int64
 		issued, due                                                                time.Time
 	)
-	rec := make([]string, len(csvHeader))
+	rec := make([]string, len(header))
 	for rows.Next() {
 		if err := rows.Scan(&inv, &line, &order, &account, &partner, &po, &sku, &product, &edition,
 			&qty, &unit, &amount, &currency, &issued, &due, &eventID, &pos); err != nil {

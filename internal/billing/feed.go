@@ -168,9 +168,10 @@ func (c Config) Subjects() []string {
 }
 
 // Feed consumes order, license and invoice events from JetStream and keeps
-// the billing ledger. Run one Feed per consumer name; its methods are safe
-// for concurrent use, but two Runs of one consumer share its messages and
-// each handles only some, so both stay correct but neither is faster.
+// the billing ledger. Its methods are safe for concurrent use. Run one
+// process per consumer name: two would share the consumer's messages and
+// stay correct (a batch that collides with the other's is rolled back and
+// retried, an event ahead of its stream waits), but not be faster.
 type Feed struct {
 	pool *pgxpool.Pool
 	js   jetstream.JetStream
