@@ -51,6 +51,12 @@
 // (PostgreSQL or NATS unreachable) roll the batch back, hand its messages
 // back to JetStream and are retried with backoff.
 //
+// A parked event counts as handled (billing.processed, outcome parked) and
+// its stream's checkpoint moves past it. To apply it after a fix, delete
+// its row from billing.processed and deliver it again (publish it anew, or
+// re-create the consumer before it): an event at or below its stream's
+// checkpoint that was never handled is applied.
+//
 // # Restart and checkpoints
 //
 // On restart the feed resumes from the durable consumer, whose ack floor
@@ -60,5 +66,8 @@
 // (billing.feed.last_stream_seq): if the durable consumer is deleted, the
 // feed re-creates it starting after that sequence. A new ledger may start
 // part way (Config.StartPosition, Config.StartTime); the start is recorded
-// with the ledger and holds for every later run.
+// with the ledger and holds for every later run. Such a ledger takes the
+// first event it sees of each stream as the stream's start, and an invoice
+// of an order submitted before the start waits in billing.pending_invoices
+// for good: its lines are not in the ledger's reach.
 package billing

@@ -299,13 +299,18 @@ func TestFeedParksPoisonMessages(t *testing.T) {
 	wrongShape := h.event("license-L9", 1, license.Issued{LicenseID: "L9", Quantity: 1, OwnerAccountID: "A1"})
 	wrongShape.Data = json.RawMessage(`{"license_id":"L9","quantity":"many","owner_account_id":"A1"}`)
 
+	// An invoice that waits for its order and disagrees with it once the
+	// order arrives is parked as it arrived; the order is applied.
+	early := h.event("invoice-BAD5", 1, issued("BAD5", "ORD-5", "A1", 1))
+
 	h.publishMsg(notJSON)
 	h.publishMsg(lyingMsg)
-	h.publish(wrongAmount, h.event("invoice-BAD4", 1, badDate), futureSchema, wrongShape)
+	h.publish(wrongAmount, h.event("invoice-BAD4", 1, badDate), futureSchema, wrongShape, early)
 	h.publish(h.event("invoice-INV-1", 1, issued("INV-1", "ORD-1", "A1", 100)))
+	h.publish(h.event("order-ORD-5", 1, submitted("ORD-5", "A1", line("SKU-E", 1, 50))))
 
 	f, _ := h.run(Config{BatchSize: 3})
-	h.waitHandled(f, 7)
+	h.waitHandled(f, 10)
 
 	got := h.parked()
 	want := map[string]string{
@@ -315,6 +320,7 @@ func TestFeedParksPoisonMessages(t *testing.T) {
 		h.top.Prefix + ".invoice.issued.invoice-BAD4": `due_date "soon" is not a YYYY-MM-DD date`,
 		h.top.Subject(futureSchema):                   "schema version 2 is not known",
 		h.top.Subject(wrongShape):                     "license.issued data",
+		h.top.Subject(early):                          "invoice BAD5 is 1 EUR, its order ORD-5's lines come to 50 EUR",
 	}
 	for subj, reason := range want {
 		if !strings.Contains(got[subj], reason) {
@@ -326,6 +332,14 @@ func TestFeedParksPoisonMessages(t *testing.T) {
 	}
 	if rows := h.ledger(); len(rows) != 1 || rows[0][0] != "INV-1" {
 		t.Errorf("ledger %v, want the one line of INV-1", rows)
+	}
+	var outcome string
+	if err := h.pool.QueryRow(context.Background(), `SELECT outcome FROM billing.processed WHERE event_id = $1`, early.ID).Scan(&outcome); err != nil || outcome != "parked" {
+		t.Errorf("early invoice recorded as %q (%v), want parked", outcome, err)
+	}
+	var orders int
+	if err := h.pool.QueryRow(context.Background(), `SELECT count(*) FROM billing.orders WHERE order_number = 'ORD-5'`).Scan(&orders); err != nil || orders != 1 {
+		t.Errorf("%d orders ORD-5 (%v), want 1", orders, err)
 	}
 	// Nothing is left for JetStream to deliver again.
 	c, err := h.js.Consumer(context.Background(), h.top.Stream, DefaultConsumer)
