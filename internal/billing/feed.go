@@ -246,9 +246,14 @@ func (f *Feed) loadStart(ctx context.Context) (start, error) {
 // new ledger starts where Config says; an existing ledger whose consumer
 // was deleted resumes after the last stream sequence it committed.
 func (f *Feed) consumer(ctx context.Context, s start) (jetstream.Consumer, error) {
-	st, err := f.cfg.Topology.EnsureStream(ctx, f.js, 1)
+	// The stream is the relay's to create, with its replicas; the feed
+	// waits for it.
+	st, err := f.js.Stream(ctx, f.cfg.Topology.Stream)
+	if errors.Is(err, jetstream.ErrStreamNotFound) {
+		return nil, fmt.Errorf("stream %s does not exist yet (the relay creates it): %w", f.cfg.Topology.Stream, err)
+	}
 	if err != nil {
-		return nil, err
+		return nil, fmt.Errorf("look up stream %s: %w", f.cfg.Topology.Stream, err)
 	}
 	c, err := st.Consumer(ctx, f.cfg.Consumer)
 	if err == nil {
