@@ -96,7 +96,7 @@ func (st *batchState) done(e *envelope, seq uint64, outcome string) {
 
 // save writes the batch's processed events and checkpoints and the feed's
 // progress, in one round trip.
-func (st *batchState) save(ctx context.Context, tx pgx.Tx, consumer string, lastSeq uint64, applied int) error {
+func (st *batchState) save(ctx context.Context, tx pgx.Tx, consumer string, lastSeq, floor uint64, applied int) error {
 	b := &pgx.Batch{}
 	if len(st.handled) > 0 {
 		ids := make([]string, len(st.handled))
@@ -122,7 +122,8 @@ func (st *batchState) save(ctx context.Context, tx pgx.Tx, consumer string, last
 			WHERE c.version < excluded.version`, streams, versions, positions)
 	}
 	b.Queue(`UPDATE billing.feed SET last_stream_seq = greatest(last_stream_seq, $2),
-		handled = handled + $3, updated_at = now() WHERE consumer = $1`, consumer, int64(lastSeq), applied)
+		ack_floor = greatest(ack_floor, $3), handled = handled + $4, updated_at = now()
+		WHERE consumer = $1`, consumer, int64(lastSeq), int64(floor), applied)
 	if err := tx.SendBatch(ctx, b).Close(); err != nil {
 		return fmt.Errorf("record the batch's progress: %w", err)
 	}

@@ -61,13 +61,18 @@
 //
 // On restart the feed resumes from the durable consumer, whose ack floor
 // is never ahead of the feed's own commits (acks follow commits), so every
-// message after it is either committed (then a no-op) or applied. The
-// feed's own checkpoint is the last JetStream stream sequence it committed
-// (billing.feed.last_stream_seq): if the durable consumer is deleted, the
-// feed re-creates it starting after that sequence. A new ledger may start
-// part way (Config.StartPosition, Config.StartTime); the start is recorded
-// with the ledger and holds for every later run. Such a ledger takes the
-// first event it sees of each stream as the stream's start, and an invoice
-// of an order submitted before the start waits in billing.pending_invoices
-// for good: its lines are not in the ledger's reach.
+// message after it is either committed (then a no-op) or applied. The feed
+// records its own progress in billing.feed: the last JetStream stream
+// sequence it committed, and the consumer's ack floor, read about once a
+// second. If the durable consumer is deleted, the feed re-creates it
+// starting after the recorded ack floor (not after the last sequence
+// committed: a message before it may still be waiting for an earlier event
+// of its stream); what is delivered again is recognised.
+//
+// A new ledger may start part way (Config.StartPosition,
+// Config.StartTime); the start is recorded with the ledger and holds for
+// every later run. Such a ledger takes the first event it sees of each
+// stream as the stream's start, and an invoice of an order submitted
+// before the start waits in billing.pending_invoices for good: its lines
+// are not in the ledger's reach.
 package billing

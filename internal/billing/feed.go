@@ -45,6 +45,9 @@ const (
 	defaultGapRedeliveries = 20
 	defaultGapDelay        = 250 * time.Millisecond
 	maxBackoff             = 2 * time.Second
+	// floorEvery is how often the feed reads its consumer's ack floor to
+	// record it.
+	floorEvery = time.Second
 	// batchTimeout bounds the work on one batch, which is finished even
 	// when the feed is stopping, so that a clean stop acknowledges what it
 	// committed.
@@ -207,7 +210,7 @@ func New(pool *pgxpool.Pool, nc *nats.Conn, cfg Config) (*Feed, error) {
 type start struct {
 	position int64
 	time     *time.Time
-	lastSeq  uint64
+	ackFloor uint64
 }
 
 func (s start) midway() bool { return s.position > 0 || s.time != nil }
@@ -225,14 +228,14 @@ func (f *Feed) loadStart(ctx context.Context) (start, error) {
 	err := f.pool.QueryRow(ctx, `WITH ins AS (
 			INSERT INTO billing.feed (consumer, start_position, start_time) VALUES ($1, $2, $3)
 			ON CONFLICT (consumer) DO NOTHING
-			RETURNING start_position, start_time, last_stream_seq)
+			RETURNING start_position, start_time, ack_floor)
 		SELECT * FROM ins
-		UNION ALL SELECT start_position, start_time, last_stream_seq FROM billing.feed WHERE consumer = $1
+		UNION ALL SELECT start_position, start_time, ack_floor FROM billing.feed WHERE consumer = $1
 		LIMIT 1`, f.cfg.Consumer, f.cfg.StartPosition, at).Scan(&s.position, &s.time, &last)
 	if err != nil {
 		return s, fmt.Errorf("load feed %s: %w", f.cfg.Consumer, err)
 	}
-	s.lastSeq = uint64(last)
+	s.ackFloor = uint64(last)
 	if s.position != f.cfg.StartPosition || (s.time == nil) != (at == nil) || (at != nil && !s.time.Equal(*at)) {
 		if f.cfg.StartPosition != 0 || at != nil {
 			f.cfg.Logger.Warn("billing: the ledger exists; its recorded start holds, not the one given",
@@ -244,7 +247,9 @@ func (f *Feed) loadStart(ctx context.Context) (start, error) {
 
 // consumer returns the durable consumer, creating it if it is missing: a
 // new ledger starts where Config says; an existing ledger whose consumer
-// was deleted resumes after the last stream sequence it committed.
+// was deleted resumes after the consumer's ack floor as last recorded.
+// Not after the last sequence committed: a message before it may still be
+// waiting for an earlier event of its stream.
 func (f *Feed) consumer(ctx context.Context, s start) (jetstream.Consumer, error) {
 	// The stream is the relay's to create, with its replicas; the feed
 	// waits for it.
@@ -273,8 +278,8 @@ func (f *Feed) consumer(ctx context.Context, s start) (jetstream.Consumer, error
 		DeliverPolicy:  jetstream.DeliverAllPolicy,
 	}
 	switch {
-	case s.lastSeq > 0:
-		cc.DeliverPolicy, cc.OptStartSeq = jetstream.DeliverByStartSequencePolicy, s.lastSeq+1
+	case s.ackFloor > 0:
+		cc.DeliverPolicy, cc.OptStartSeq = jetstream.DeliverByStartSequencePolicy, s.ackFloor+1
 	case s.time != nil:
 		cc.DeliverPolicy, cc.OptStartTime = jetstream.DeliverByStartTimePolicy, s.time
 	}
@@ -363,6 +368,8 @@ func (f *Feed) consume(ctx context.Context) error {
 		}
 	}()
 	batch := make([]jetstream.Msg, 0, f.cfg.BatchSize)
+	var floor uint64
+	var floorRead time.Time
 	for n := 1; ; n++ {
 		batch = batch[:0]
 		select {
@@ -383,7 +390,14 @@ func (f *Feed) consume(ctx context.Context) error {
 			}
 		}
 		bctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), batchTimeout)
-		err := f.handleBatch(bctx, s, batch, n)
+		if time.Since(floorRead) >= floorEvery {
+			// Best effort: a floor read late only means more redeliveries
+			// if the consumer is ever re-created.
+			if info, err := cons.Info(bctx); err == nil {
+				floor, floorRead = info.AckFloor.Stream, time.Now()
+			}
+		}
+		err := f.handleBatch(bctx, s, batch, n, floor)
 		cancel()
 		if err != nil {
 			for _, m := range batch {
@@ -404,7 +418,7 @@ const (
 
 // handleBatch handles msgs in one transaction, then acknowledges them (or
 // hands back those waiting for an earlier event of their stream).
-func (f *Feed) handleBatch(ctx context.Context, s start, msgs []jetstream.Msg, n int) error {
+func (f *Feed) handleBatch(ctx context.Context, s start, msgs []jetstream.Msg, n int, floor uint64) error {
 	tx, err := f.pool.Begin(ctx)
 	if err != nil {
 		return fmt.Errorf("begin batch: %w", err)
@@ -446,7 +460,7 @@ func (f *Feed) handleBatch(ctx context.Context, s start, msgs []jetstream.Msg, n
 			lastSeq = max(lastSeq, r.seq)
 		}
 	}
-	if err := st.save(ctx, tx, f.cfg.Consumer, lastSeq, c.Applied); err != nil {
+	if err := st.save(ctx, tx, f.cfg.Consumer, lastSeq, floor, c.Applied); err != nil {
 		return err
 	}
 	if f.cfg.BeforeCommit != nil {

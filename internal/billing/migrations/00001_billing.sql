@@ -4,14 +4,16 @@
 CREATE SCHEMA IF NOT EXISTS billing;
 
 -- feed is one row per durable consumer: where a new ledger starts (a
--- position, a time, or from the first message), and the JetStream stream
--- sequence of the last message whose effects are committed, from which a
--- lost durable consumer is re-created.
+-- position, a time, or from the first message); the JetStream stream
+-- sequence of the last message whose effects are committed; and the
+-- consumer's ack floor as last read (every message up to it is handled),
+-- after which a lost durable consumer is re-created.
 CREATE TABLE billing.feed (
     consumer        text        PRIMARY KEY,
     start_position  bigint      NOT NULL DEFAULT 0,
     start_time      timestamptz,
     last_stream_seq bigint      NOT NULL DEFAULT 0,
+    ack_floor       bigint      NOT NULL DEFAULT 0,
     handled         bigint      NOT NULL DEFAULT 0,
     updated_at      timestamptz NOT NULL DEFAULT now()
 );
