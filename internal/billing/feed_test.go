@@ -11,6 +11,7 @@ import (
 	"slices"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -32,6 +33,7 @@ import (
 // server holding the event stream.
 type harness struct {
 	t    *testing.T
+	srv  *natstest.Server
 	pool *pgxpool.Pool
 	nc   *nats.Conn
 	js   jetstream.JetStream
@@ -61,7 +63,7 @@ func newHarness(t *testing.T) *harness {
 	if _, err := top.EnsureStream(ctx, js, 1); err != nil {
 		t.Fatal(err)
 	}
-	return &harness{t: t, pool: pool, nc: nc, js: js, top: top}
+	return &harness{t: t, srv: srv, pool: pool, nc: nc, js: js, top: top}
 }
 
 // event builds the recorded event at the next position.
@@ -153,15 +155,13 @@ func (h *harness) waitHandled(f *Feed, n int64) {
 	}
 	deadline := time.Now().Add(60 * time.Second)
 	for {
+		// An error is retried: a test may break the connections on purpose.
 		seq, handled, err := f.Checkpoint(context.Background())
-		if err != nil {
-			h.t.Fatal(err)
-		}
-		if seq >= info.State.LastSeq && handled >= n {
+		if err == nil && seq >= info.State.LastSeq && handled >= n {
 			return
 		}
 		if time.Now().After(deadline) {
-			h.t.Fatalf("feed at stream sequence %d with %d events handled; want %d and %d", seq, handled, info.State.LastSeq, n)
+			h.t.Fatalf("feed at stream sequence %d with %d events handled (%v); want %d and %d", seq, handled, err, info.State.LastSeq, n)
 		}
 		time.Sleep(20 * time.Millisecond)
 	}
@@ -536,5 +536,73 @@ func TestFeedStartsPartWay(t *testing.T) {
 	}
 	if start != int64(old.Position)+1<<20 || again != start {
 		t.Errorf("start position %d, then %d; want %d both times", start, again, int64(old.Position)+1<<20)
+	}
+}
+
+// TestFeedSurvivesANATSRestart: the NATS server restarts under a running
+// feed; the connection reconnects and the feed goes on with the events
+// published after the restart.
+func TestFeedSurvivesANATSRestart(t *testing.T) {
+	h := newHarness(t)
+	o := submitted("ORD-1", "A1", line("SKU-A", 1, 100))
+	h.publish(h.event("order-ORD-1", 1, o), h.event("invoice-INV-1", 1, issued("INV-1", "ORD-1", "A1", 100)))
+	f, _ := h.run(Config{})
+	h.waitHandled(f, 2)
+	h.srv.Restart(t)
+	waitConnected(t, h.nc)
+	o2 := submitted("ORD-2", "A1", line("SKU-B", 2, 100))
+	h.publish(h.event("order-ORD-2", 1, o2), h.event("invoice-INV-2", 1, issued("INV-2", "ORD-2", "A1", 200)))
+	h.waitHandled(f, 4)
+	if rows := h.ledger(); len(rows) != 2 || rows[1][0] != "INV-2" {
+		t.Errorf("ledger %v, want the lines of INV-1 and INV-2", rows)
+	}
+}
+
+func waitConnected(t *testing.T, nc *nats.Conn) {
+	t.Helper()
+	deadline := time.Now().Add(30 * time.Second)
+	for !nc.IsConnected() {
+		if time.Now().After(deadline) {
+			t.Fatal("not reconnected to NATS in 30s")
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+}
+
+// TestFeedRetriesAfterLosingPostgreSQL: every database connection of the
+// feed is terminated; the batch in hand fails, goes back to JetStream and
+// is applied on a retry, and nothing is doubled.
+func TestFeedRetriesAfterLosingPostgreSQL(t *testing.T) {
+	h := newHarness(t)
+	o := submitted("ORD-1", "A1", line("SKU-A", 1, 100))
+	h.publish(h.event("order-ORD-1", 1, o), h.event("invoice-INV-1", 1, issued("INV-1", "ORD-1", "A1", 100)))
+	terminated := make(chan struct{})
+	var once sync.Once
+	var calls atomic.Int64
+	f, _ := h.run(Config{BatchSize: 1, BeforeCommit: func(batch int) {
+		calls.Add(1)
+		if batch == 2 {
+			// The batch's own connection goes too: its commit fails.
+			once.Do(func() {
+				admin, err := pgxpool.New(context.Background(), h.pool.Config().ConnString())
+				if err == nil {
+					_, err = admin.Exec(context.Background(), `SELECT pg_terminate_backend(pid) FROM pg_stat_activity
+						WHERE datname = current_database() AND pid <> pg_backend_pid()`)
+					admin.Close()
+				}
+				if err != nil {
+					t.Errorf("terminate connections: %v", err)
+				}
+				close(terminated)
+			})
+		}
+	}})
+	<-terminated
+	h.waitHandled(f, 2)
+	if n := calls.Load(); n < 3 {
+		t.Errorf("%d batches reached their commit, want at least 3 (the second again after its failure)", n)
+	}
+	if rows := h.ledger(); len(rows) != 1 || rows[0][0] != "INV-1" {
+		t.Errorf("ledger %v, want the one line of INV-1", rows)
 	}
 }
