@@ -27,6 +27,7 @@ func bench(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	only := fs.String("only", "", "comma-separated figures to run, by name or number: "+figureNames())
 	level := fs.String("log-level", "error", "log level of the components under test, written to stderr")
 	readAccounts := fs.Int("read-accounts", 0, "customer accounts of figure 7's demo data set (default 1000000, with --quick 2000); loaded once into <database>_reads and kept, which takes about an hour per 250000 accounts")
+	billingAccounts := fs.Int("billing-accounts", 0, "customer accounts of figure 8's demo load (default 5000, with --quick 100)")
 	cpuProfile := fs.String("cpuprofile", "", "write a CPU profile of the bench process (client side: pgx, the store's Go code, relay, projectors; for figure 6 also the HTTP API and its clients) to this file")
 	fs.Usage = func() {
 		fmt.Fprint(fs.Output(), "Usage: channeldesk bench [flags]\n\nMeasures channeldesk against raw baselines in one run and prints one Markdown table on stdout; progress goes to stderr.\n\n")
@@ -54,6 +55,12 @@ func bench(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	}
 	if *readAccounts > 0 {
 		cfg.Sizes.ReadAccounts = *readAccounts
+	}
+	if *billingAccounts < 0 {
+		return fmt.Errorf("bench: --billing-accounts %d: want a positive number", *billingAccounts)
+	}
+	if *billingAccounts > 0 {
+		cfg.Sizes.BillingAccounts = *billingAccounts
 	}
 	if *only != "" {
 		cfg.Only = strings.Split(*only, ",")

@@ -49,6 +49,8 @@ type Sizes struct {
 	OrderConcurrency int
 	// ReadAccounts is the demo data set of figure 7, in customer accounts.
 	ReadAccounts int
+	// BillingAccounts is the demo load of figure 8, in customer accounts.
+	BillingAccounts int
 }
 
 // FullSizes are the sizes the figures are specified with.
@@ -62,6 +64,7 @@ func FullSizes() Sizes {
 		RebuildEvents:    1_000_000,
 		OrderConcurrency: 8,
 		ReadAccounts:     1_000_000,
+		BillingAccounts:  5_000,
 	}
 }
 
@@ -73,6 +76,7 @@ func QuickSizes() Sizes {
 	s.VisibleFor = 3 * time.Second
 	s.RebuildEvents = 50_000
 	s.ReadAccounts = 2_000
+	s.BillingAccounts = 100
 	return s
 }
 
@@ -109,6 +113,7 @@ func Figures() []Figure {
 		{5, "rebuild", "rebuild of the customer list", rebuildFigure},
 		{6, "orders", "SubmitOrder→FulfilOrder through HTTP against their appends", ordersFigure},
 		{7, "reads", "the read side on a demo data set", readsFigure},
+		{8, "billing", "billing feed JetStream → ledger against a plain consumer", billingFigure},
 	}
 }
 

@@ -138,7 +138,7 @@ func TestSelect(t *testing.T) {
 		want    []string
 		wantErr bool
 	}{
-		{"all", nil, []string{"append", "batch", "relay", "visible", "rebuild", "orders", "reads"}, false},
+		{"all", nil, []string{"append", "batch", "relay", "visible", "rebuild", "orders", "reads", "billing"}, false},
 		{"orders by number", []string{"6"}, []string{"orders"}, false},
 		{"names and numbers in measuring order", []string{"rebuild", "1"}, []string{"append", "rebuild"}, false},
 		{"unknown", []string{"append", "nope"}, nil, true},
