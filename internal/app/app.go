@@ -26,6 +26,7 @@ import (
 	"github.com/channeldesk/channeldesk/internal/pii"
 	"github.com/channeldesk/channeldesk/internal/relay"
 	"github.com/channeldesk/channeldesk/internal/screening"
+	"github.com/channeldesk/channeldesk/internal/timer"
 	"github.com/channeldesk/channeldesk/projections"
 	"github.com/channeldesk/channeldesk/projections/activity"
 	"github.com/channeldesk/channeldesk/projections/contracts"
@@ -68,6 +69,9 @@ type Config struct {
 	// TLSCert and TLSKey are the PEM files of the HTTPS certificate (chain)
 	// and its private key: both or neither; neither serves plain HTTP.
 	TLSCert, TLSKey string
+	// TimerInterval is how often the case timers are fed and fired
+	// (default timer.DefaultInterval).
+	TimerInterval time.Duration
 }
 
 // tlsConfig loads the certificate and key of c, or returns nil for plain
@@ -146,6 +150,7 @@ func OpenDB(ctx context.Context, cfg Config) (*DB, error) {
 		func(ctx context.Context) error { return relay.Migrate(ctx, pool) },
 		func(ctx context.Context) error { return projections.Migrate(ctx, pool) },
 		func(ctx context.Context) error { return activity.Migrate(ctx, pool) },
+		func(ctx context.Context) error { return timer.Migrate(ctx, pool) },
 	} {
 		if err := m(ctx); err != nil {
 			pool.Close()
@@ -172,6 +177,9 @@ type App struct {
 	API         *api.Server
 	// Screening is the restricted-party list commands are screened with.
 	Screening *screening.List
+	// Timers closes the cases whose requests for information went
+	// unanswered; every instance runs one (each fires only what it claims).
+	Timers *timer.Scheduler
 }
 
 // Open connects everything the service needs. Run starts it.
@@ -230,6 +238,11 @@ func Open(ctx context.Context, cfg Config) (*App, error) {
 	// The command service sees plaintext; the store holds personal data
 	// only sealed.
 	a.Commands = command.New(d.PII.Store(d.Store), numbering.NewBlocks(d.IDs, 0), command.Config{Committed: a.Relay.Nudge, Screener: list, Shredder: d.Keys})
+	a.Timers, err = timer.New(d.Pool, d.Store, a.Commands, timer.Config{Interval: cfg.TimerInterval, Logger: cfg.Logger})
+	if err != nil {
+		a.Close()
+		return nil, err
+	}
 	a.API = api.New(api.Config{
 		Auth:       d.Tokens,
 		Commands:   a.Commands,
@@ -298,7 +311,7 @@ func (a *App) Run(ctx context.Context, ready func(addr string)) error {
 	bg, stop := context.WithCancel(context.Background())
 	defer stop()
 	var wg sync.WaitGroup
-	errs := make(chan error, 4)
+	errs := make(chan error, 5)
 	run := func(name string, f func(context.Context) error) {
 		wg.Add(1)
 		go func() {
@@ -311,6 +324,7 @@ func (a *App) Run(ctx context.Context, ready func(addr string)) error {
 	run("relay", a.Relay.Run)
 	run("projections", a.Projections.Run)
 	run("tokens", a.Tokens.Watch)
+	run("timers", a.Timers.Run)
 	httpDone := make(chan error, 1)
 	go func() { httpDone <- srv.Serve(ln) }()
 	if ready != nil {
