@@ -57,6 +57,7 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		return fmt.Errorf("CHANNELDESK_TIMER_INTERVAL: %w", err)
 	}
 	fs.DurationVar(&cfg.TimerInterval, "timer-interval", timerEvery, "how often this instance fires due case timers, e.g. closing cases unanswered for 24 hours (env CHANNELDESK_TIMER_INTERVAL)")
+	fs.StringVar(&cfg.Holidays, "holidays", env("CHANNELDESK_HOLIDAYS", ""), "file of holidays the case SLA does not count, one YYYY-MM-DD a line (env CHANNELDESK_HOLIDAYS); empty: weekends only")
 	level := fs.String("log-level", env("LOG_LEVEL", "info"), "log level: debug, info, warn, error")
 	if err := fs.Parse(args); err != nil {
 		return err

@@ -21,6 +21,7 @@ import (
 	"github.com/channeldesk/channeldesk/eventstore"
 	"github.com/channeldesk/channeldesk/internal/auth"
 	"github.com/channeldesk/channeldesk/internal/broker"
+	"github.com/channeldesk/channeldesk/internal/calendar"
 	"github.com/channeldesk/channeldesk/internal/command"
 	"github.com/channeldesk/channeldesk/internal/numbering"
 	"github.com/channeldesk/channeldesk/internal/pii"
@@ -72,6 +73,10 @@ type Config struct {
 	// TimerInterval is how often the case timers are fed and fired
 	// (default timer.DefaultInterval).
 	TimerInterval time.Duration
+	// Holidays is the file of the business calendar's holidays (one
+	// YYYY-MM-DD a line; calendar.Parse) that case resolution targets skip
+	// besides weekends; empty: none.
+	Holidays string
 }
 
 // tlsConfig loads the certificate and key of c, or returns nil for plain
@@ -115,9 +120,14 @@ func (c *Config) defaults() {
 	}
 }
 
-// Projections returns every projection the service keeps.
-func Projections() []projections.Projection {
-	return []projections.Projection{customers.New(), orders.New(), contracts.New(), licenses.New(), activity.New()}
+// Projections returns every projection the service keeps, with a
+// business calendar of weekends only (ProjectionsWith).
+func Projections() []projections.Projection { return ProjectionsWith(nil) }
+
+// ProjectionsWith returns every projection the service keeps, the case
+// resolution targets reckoned with the holidays of cal.
+func ProjectionsWith(cal *calendar.Calendar) []projections.Projection {
+	return []projections.Projection{customers.New(), orders.New(), contracts.New(), licenses.New(licenses.WithCalendar(cal)), activity.New()}
 }
 
 // DB is the PostgreSQL side of the service, enough for the command-line
@@ -177,6 +187,8 @@ type App struct {
 	API         *api.Server
 	// Screening is the restricted-party list commands are screened with.
 	Screening *screening.List
+	// Holidays is the business calendar of the case SLA.
+	Holidays *calendar.Calendar
 	// Timers closes the cases whose requests for information went
 	// unanswered; every instance runs one (each fires only what it claims).
 	Timers *timer.Scheduler
@@ -191,6 +203,10 @@ func Open(ctx context.Context, cfg Config) (*App, error) {
 	if err != nil {
 		return nil, err
 	}
+	holidays, err := calendar.Load(cfg.Holidays)
+	if err != nil {
+		return nil, err
+	}
 	tlsCfg, err := cfg.tlsConfig()
 	if err != nil {
 		return nil, err
@@ -199,7 +215,7 @@ func Open(ctx context.Context, cfg Config) (*App, error) {
 	if err != nil {
 		return nil, err
 	}
-	a := &App{DB: d, cfg: cfg, tlsConfig: tlsCfg, Screening: list}
+	a := &App{DB: d, cfg: cfg, tlsConfig: tlsCfg, Screening: list, Holidays: holidays}
 	url := cfg.NATSURL
 	if url == "" {
 		dir := filepath.Join(cfg.DataDir, "nats")
@@ -224,7 +240,7 @@ func Open(ctx context.Context, cfg Config) (*App, error) {
 		a.Close()
 		return nil, err
 	}
-	a.Projections, err = projections.NewRunner(d.Pool, d.Store, a.NATS, projections.Config{Topology: cfg.Topology, Logger: cfg.Logger, Opener: d.PII}, Projections()...)
+	a.Projections, err = projections.NewRunner(d.Pool, d.Store, a.NATS, projections.Config{Topology: cfg.Topology, Logger: cfg.Logger, Opener: d.PII}, ProjectionsWith(holidays)...)
 	if err != nil {
 		a.Close()
 		return nil, err
@@ -253,6 +269,7 @@ func Open(ctx context.Context, cfg Config) (*App, error) {
 		Waits:      d.Waits,
 		Refusals:   activity.NewRefusals(d.Pool),
 		RateLimit:  cfg.RateLimit,
+		Holidays:   holidays,
 		Ready: map[string]api.Check{
 			"postgres":   func(ctx context.Context) error { return d.Pool.Ping(ctx) },
 			"migrations": func(ctx context.Context) error { return migrated(ctx, d.Store) },
