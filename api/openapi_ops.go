@@ -277,8 +277,13 @@ func apiOperations() []apiOperation {
 		cmd[command.RejectCaseInput]("POST /v1/cases/{number}/reject", http.StatusOK, "Reject the case."),
 		{Pattern: "GET /v1/cases", ID: "ListCases", Tag: "cases", Summary: "Support cases the caller may see, oldest opened first.",
 			Query: []apiParam{q("status", "Case status.", enum(licenses.CaseStatuses...)),
-				q("account", "Account ID (a merged ID answers under the survivor).", str(0)), pLimit, pCursor, pMinPosition},
+				q("account", "Account ID (a merged ID answers under the survivor).", str(0)),
+				q("sla", "The cases in this state against their resolution target now: on_track, at_risk (due within one business day), overdue, met, missed.", enum(licenses.SLAStates...)),
+				q("sort", "Order: age (oldest opened first, the default), -age (newest first), due (earliest resolution target first), -due.", enum(licenses.CaseSorts...)),
+				pLimit, pCursor, pMinPosition},
 			Result: listOf[licenses.Case](), Errors: queryErrors},
+		{Pattern: "GET /v1/cases/{number}", ID: "GetCase", Tag: "cases", Summary: "One case with its timeline and the events its execution recorded.",
+			Query: []apiParam{pMinPosition}, Result: reflect.TypeFor[licenses.CaseDetail](), Errors: getErrors},
 
 		// Activity log.
 		{Pattern: "GET /v1/activity", ID: "ListActivity", Tag: "activity", Summary: "Activity log records the caller may see, newest first.",

@@ -3,6 +3,7 @@ package api
 import (
 	"net/http"
 	"net/url"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -18,6 +19,7 @@ const licensesModel = licenses.Name
 func (s *Server) licenseQueries(mux *http.ServeMux) {
 	mux.Handle("GET /v1/licenses", s.authed(s.listLicenses))
 	mux.Handle("GET /v1/cases", s.authed(s.listCases))
+	mux.Handle("GET /v1/cases/{number}", s.authed(s.getCase))
 }
 
 // listLicenses: GET /v1/licenses — `account` (an account ID; a merged ID
@@ -63,20 +65,34 @@ func (s *Server) listLicenses(w http.ResponseWriter, r *http.Request) error {
 }
 
 // listCases: GET /v1/cases — `status` (open, waiting_for_information,
-// approved, rejected, closed), `account` (a merged ID answers under the
-// survivor), `limit`, `cursor`, `min_position`; oldest opened first. Items
-// are licenses.Case; who sees which is licenses.ListCases' (a partner
-// contact: the cases its partner opened).
+// approved, rejected, closed, completed), `account` (a merged ID answers
+// under the survivor), `sla` (on_track, at_risk: due within one business
+// day, overdue, met, missed), `sort` (age: oldest opened first, the
+// default; -age; due: earliest resolution target first; -due), `limit`,
+// `cursor`, `min_position`. Items are licenses.Case; who sees which is
+// licenses.ListCases' (a partner contact: the cases its partner opened).
 func (s *Server) listCases(w http.ResponseWriter, r *http.Request) error {
 	q := r.URL.Query()
-	if err := onlyParams(q, "status", "account", "limit", "cursor", "min_position"); err != nil {
+	if err := onlyParams(q, "status", "account", "sla", "sort", "limit", "cursor", "min_position"); err != nil {
 		return err
 	}
 	limit, err := limitParam(q)
 	if err != nil {
 		return err
 	}
-	f := licenses.CaseFilter{Limit: limit, Now: time.Now().UTC()}
+	f := licenses.CaseFilter{Limit: limit, Now: time.Now().UTC(), Calendar: s.cfg.Holidays}
+	if v, ok := q["sla"]; ok {
+		if !slices.Contains(licenses.SLAStates, v[0]) {
+			return badParam("sla", "must be one of %s", strings.Join(licenses.SLAStates, ", "))
+		}
+		f.SLA = v[0]
+	}
+	if v, ok := q["sort"]; ok {
+		if !slices.Contains(licenses.CaseSorts, v[0]) {
+			return badParam("sort", "must be one of %s", strings.Join(licenses.CaseSorts, ", "))
+		}
+		f.Sort = v[0]
+	}
 	if v, ok := q["status"]; ok {
 		known := false
 		for _, st := range licenses.CaseStatuses {
@@ -104,6 +120,26 @@ func (s *Server) listCases(w http.ResponseWriter, r *http.Request) error {
 		items = []licenses.Case{}
 	}
 	writeJSON(w, http.StatusOK, page[licenses.Case]{Items: items, NextCursor: next})
+	return nil
+}
+
+// getCase: GET /v1/cases/{number} — the case as the list shows it, with
+// its timeline (every step: when, which, who, on whose behalf, its detail
+// and position) and the events its commands recorded on other streams
+// (licenses.CaseDetail). 404 when the case does not exist or the caller
+// may not see it in the list.
+func (s *Server) getCase(w http.ResponseWriter, r *http.Request) error {
+	if err := onlyParams(r.URL.Query(), "min_position"); err != nil {
+		return err
+	}
+	if err := s.waitMinPosition(r, licensesModel); err != nil {
+		return err
+	}
+	d, err := licenses.CaseTimeline(r.Context(), s.cfg.DB, principal(r.Context()), r.PathValue("number"), time.Now().UTC(), s.cfg.Holidays)
+	if err != nil {
+		return err
+	}
+	writeJSON(w, http.StatusOK, d)
 	return nil
 }
 

@@ -19,6 +19,7 @@ import (
 
 	"github.com/channeldesk/channeldesk/domain"
 	"github.com/channeldesk/channeldesk/eventstore"
+	"github.com/channeldesk/channeldesk/internal/calendar"
 	"github.com/channeldesk/channeldesk/internal/command"
 	"github.com/channeldesk/channeldesk/projections"
 	"github.com/channeldesk/channeldesk/projections/activity"
@@ -59,6 +60,10 @@ type Config struct {
 	Refusals RefusalLog
 	// RateLimit is each caller's token bucket (zero: the defaults).
 	RateLimit RateLimit
+	// Holidays is the business calendar of the case SLA (the one the
+	// licenses projection reckons resolution targets with); nil counts
+	// weekends only.
+	Holidays *calendar.Calendar
 }
 
 // RefusalLog records commands that left no event (activity.Refusals).

@@ -11,6 +11,7 @@ import (
 
 	"github.com/channeldesk/channeldesk/internal/app"
 	"github.com/channeldesk/channeldesk/internal/broker"
+	"github.com/channeldesk/channeldesk/internal/calendar"
 	"github.com/channeldesk/channeldesk/projections"
 )
 
@@ -20,7 +21,12 @@ func projectionsCmd(ctx context.Context, args []string, stdout, stderr io.Writer
 	}
 	fs, cfg := command("projections "+args[0], stderr)
 	asJSON := fs.Bool("json", false, "print JSON (status)")
+	fs.StringVar(&cfg.Holidays, "holidays", env("CHANNELDESK_HOLIDAYS", ""), "file of holidays the case SLA does not count (rebuild; as serve's --holidays, env CHANNELDESK_HOLIDAYS)")
 	if err := fs.Parse(args[1:]); err != nil {
+		return err
+	}
+	holidays, err := calendar.Load(cfg.Holidays)
+	if err != nil {
 		return err
 	}
 	d, err := app.OpenDB(ctx, *cfg)
@@ -29,7 +35,7 @@ func projectionsCmd(ctx context.Context, args []string, stdout, stderr io.Writer
 	}
 	defer d.Close()
 	// Status and rebuild read PostgreSQL only; no NATS connection needed.
-	r, err := projections.NewRunner(d.Pool, d.Store, nil, projections.Config{Topology: broker.Default(), Opener: d.PII}, app.Projections()...)
+	r, err := projections.NewRunner(d.Pool, d.Store, nil, projections.Config{Topology: broker.Default(), Opener: d.PII}, app.ProjectionsWith(holidays)...)
 	if err != nil {
 		return err
 	}

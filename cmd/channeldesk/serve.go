@@ -7,9 +7,11 @@ import (
 	"io"
 	"math"
 	"strconv"
+	"time"
 
 	"github.com/channeldesk/channeldesk/api"
 	"github.com/channeldesk/channeldesk/internal/app"
+	"github.com/channeldesk/channeldesk/internal/timer"
 )
 
 // command starts the flags of a command with the database flag every
@@ -50,12 +52,21 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	fs.Float64Var(&cfg.RateLimit.PerSecond, "rate-limit", rateEnv, "sustained requests per second per token (per client IP without one), per instance; 0 turns rate limiting off (env CHANNELDESK_RATE_LIMIT)")
 	burstEnv, _ := strconv.Atoi(env("CHANNELDESK_RATE_BURST", strconv.Itoa(api.DefaultRateBurst)))
 	fs.IntVar(&cfg.RateLimit.Burst, "rate-burst", burstEnv, "requests a caller may send at once after a pause (env CHANNELDESK_RATE_BURST)")
+	timerEvery, err := time.ParseDuration(env("CHANNELDESK_TIMER_INTERVAL", timer.DefaultInterval.String()))
+	if err != nil {
+		return fmt.Errorf("CHANNELDESK_TIMER_INTERVAL: %w", err)
+	}
+	fs.DurationVar(&cfg.TimerInterval, "timer-interval", timerEvery, "how often this instance fires due case timers, e.g. closing cases unanswered for 24 hours (env CHANNELDESK_TIMER_INTERVAL)")
+	fs.StringVar(&cfg.Holidays, "holidays", env("CHANNELDESK_HOLIDAYS", ""), "file of holidays the case SLA does not count, one YYYY-MM-DD a line (env CHANNELDESK_HOLIDAYS); empty: weekends only")
 	level := fs.String("log-level", env("LOG_LEVEL", "info"), "log level: debug, info, warn, error")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
 	if err := rateFlags(&cfg.RateLimit); err != nil {
 		return err
+	}
+	if cfg.TimerInterval <= 0 {
+		return fmt.Errorf("--timer-interval %s: want a positive duration, e.g. 5s", cfg.TimerInterval)
 	}
 	cfg.Logger = logger(stderr, *level)
 	a, err := app.Open(ctx, *cfg)

@@ -63,23 +63,30 @@ func TestServeRefusesABadRestrictedPartyList(t *testing.T) {
 }
 
 // TestServeRefusesBadTLSAndRateFlags: a certificate without its key (or
-// the other way round), a pair that cannot be loaded and rate flags out of
-// range stop the start with one clear line, before anything connects (the
+// the other way round), a pair that cannot be loaded, rate flags and a
+// timer interval out of range and a bad holiday file stop the start with one clear line, before anything connects (the
 // database URL here leads nowhere).
 func TestServeRefusesBadTLSAndRateFlags(t *testing.T) {
 	dir := t.TempDir()
 	cert, key := writeTestCertificate(t, dir)
+	holidays := filepath.Join(dir, "holidays.txt")
+	if err := os.WriteFile(holidays, []byte("2026-12-25\n25.12.2026\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
 	nowhere := "postgres://postgres@127.0.0.1:1/channeldesk?sslmode=disable&connect_timeout=2"
 	for name, c := range map[string]struct {
 		args []string
 		want string
 	}{
-		"cert without key": {[]string{"--tls-cert", cert}, "both a certificate and its key"},
-		"key without cert": {[]string{"--tls-key", key}, "both a certificate and its key"},
-		"missing cert":     {[]string{"--tls-cert", filepath.Join(dir, "none.pem"), "--tls-key", key}, "none.pem"},
-		"key for the cert": {[]string{"--tls-cert", key, "--tls-key", cert}, "load TLS certificate"},
-		"negative rate":    {[]string{"--rate-limit", "-5"}, "--rate-limit -5"},
-		"zero burst":       {[]string{"--rate-burst", "0"}, "--rate-burst 0"},
+		"cert without key":    {[]string{"--tls-cert", cert}, "both a certificate and its key"},
+		"key without cert":    {[]string{"--tls-key", key}, "both a certificate and its key"},
+		"missing cert":        {[]string{"--tls-cert", filepath.Join(dir, "none.pem"), "--tls-key", key}, "none.pem"},
+		"key for the cert":    {[]string{"--tls-cert", key, "--tls-key", cert}, "load TLS certificate"},
+		"negative rate":       {[]string{"--rate-limit", "-5"}, "--rate-limit -5"},
+		"zero burst":          {[]string{"--rate-burst", "0"}, "--rate-burst 0"},
+		"zero timer interval": {[]string{"--timer-interval", "0s"}, "--timer-interval 0s"},
+		"bad holiday file":    {[]string{"--holidays", holidays}, holidays + ": line 2"},
+		"missing holidays":    {[]string{"--holidays", filepath.Join(dir, "none.txt")}, "none.txt"},
 	} {
 		t.Run(name, func(t *testing.T) {
 			var out, errOut strings.Builder

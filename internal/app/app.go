@@ -21,11 +21,13 @@ import (
 	"github.com/channeldesk/channeldesk/eventstore"
 	"github.com/channeldesk/channeldesk/internal/auth"
 	"github.com/channeldesk/channeldesk/internal/broker"
+	"github.com/channeldesk/channeldesk/internal/calendar"
 	"github.com/channeldesk/channeldesk/internal/command"
 	"github.com/channeldesk/channeldesk/internal/numbering"
 	"github.com/channeldesk/channeldesk/internal/pii"
 	"github.com/channeldesk/channeldesk/internal/relay"
 	"github.com/channeldesk/channeldesk/internal/screening"
+	"github.com/channeldesk/channeldesk/internal/timer"
 	"github.com/channeldesk/channeldesk/projections"
 	"github.com/channeldesk/channeldesk/projections/activity"
 	"github.com/channeldesk/channeldesk/projections/contracts"
@@ -68,6 +70,13 @@ type Config struct {
 	// TLSCert and TLSKey are the PEM files of the HTTPS certificate (chain)
 	// and its private key: both or neither; neither serves plain HTTP.
 	TLSCert, TLSKey string
+	// TimerInterval is how often the case timers are fed and fired
+	// (default timer.DefaultInterval).
+	TimerInterval time.Duration
+	// Holidays is the file of the business calendar's holidays (one
+	// YYYY-MM-DD a line; calendar.Parse) that case resolution targets skip
+	// besides weekends; empty: none.
+	Holidays string
 }
 
 // tlsConfig loads the certificate and key of c, or returns nil for plain
@@ -111,9 +120,14 @@ func (c *Config) defaults() {
 	}
 }
 
-// Projections returns every projection the service keeps.
-func Projections() []projections.Projection {
-	return []projections.Projection{customers.New(), orders.New(), contracts.New(), licenses.New(), activity.New()}
+// Projections returns every projection the service keeps, with a
+// business calendar of weekends only (ProjectionsWith).
+func Projections() []projections.Projection { return ProjectionsWith(nil) }
+
+// ProjectionsWith returns every projection the service keeps, the case
+// resolution targets reckoned with the holidays of cal.
+func ProjectionsWith(cal *calendar.Calendar) []projections.Projection {
+	return []projections.Projection{customers.New(), orders.New(), contracts.New(), licenses.New(licenses.WithCalendar(cal)), activity.New()}
 }
 
 // DB is the PostgreSQL side of the service, enough for the command-line
@@ -146,6 +160,7 @@ func OpenDB(ctx context.Context, cfg Config) (*DB, error) {
 		func(ctx context.Context) error { return relay.Migrate(ctx, pool) },
 		func(ctx context.Context) error { return projections.Migrate(ctx, pool) },
 		func(ctx context.Context) error { return activity.Migrate(ctx, pool) },
+		func(ctx context.Context) error { return timer.Migrate(ctx, pool) },
 	} {
 		if err := m(ctx); err != nil {
 			pool.Close()
@@ -172,6 +187,11 @@ type App struct {
 	API         *api.Server
 	// Screening is the restricted-party list commands are screened with.
 	Screening *screening.List
+	// Holidays is the business calendar of the case SLA.
+	Holidays *calendar.Calendar
+	// Timers closes the cases whose requests for information went
+	// unanswered; every instance runs one (each fires only what it claims).
+	Timers *timer.Scheduler
 }
 
 // Open connects everything the service needs. Run starts it.
@@ -183,6 +203,10 @@ func Open(ctx context.Context, cfg Config) (*App, error) {
 	if err != nil {
 		return nil, err
 	}
+	holidays, err := calendar.Load(cfg.Holidays)
+	if err != nil {
+		return nil, err
+	}
 	tlsCfg, err := cfg.tlsConfig()
 	if err != nil {
 		return nil, err
@@ -191,7 +215,7 @@ func Open(ctx context.Context, cfg Config) (*App, error) {
 	if err != nil {
 		return nil, err
 	}
-	a := &App{DB: d, cfg: cfg, tlsConfig: tlsCfg, Screening: list}
+	a := &App{DB: d, cfg: cfg, tlsConfig: tlsCfg, Screening: list, Holidays: holidays}
 	url := cfg.NATSURL
 	if url == "" {
 		dir := filepath.Join(cfg.DataDir, "nats")
@@ -216,7 +240,7 @@ func Open(ctx context.Context, cfg Config) (*App, error) {
 		a.Close()
 		return nil, err
 	}
-	a.Projections, err = projections.NewRunner(d.Pool, d.Store, a.NATS, projections.Config{Topology: cfg.Topology, Logger: cfg.Logger, Opener: d.PII}, Projections()...)
+	a.Projections, err = projections.NewRunner(d.Pool, d.Store, a.NATS, projections.Config{Topology: cfg.Topology, Logger: cfg.Logger, Opener: d.PII}, ProjectionsWith(holidays)...)
 	if err != nil {
 		a.Close()
 		return nil, err
@@ -230,6 +254,11 @@ func Open(ctx context.Context, cfg Config) (*App, error) {
 	// The command service sees plaintext; the store holds personal data
 	// only sealed.
 	a.Commands = command.New(d.PII.Store(d.Store), numbering.NewBlocks(d.IDs, 0), command.Config{Committed: a.Relay.Nudge, Screener: list, Shredder: d.Keys})
+	a.Timers, err = timer.New(d.Pool, d.Store, a.Commands, timer.Config{Interval: cfg.TimerInterval, Logger: cfg.Logger})
+	if err != nil {
+		a.Close()
+		return nil, err
+	}
 	a.API = api.New(api.Config{
 		Auth:       d.Tokens,
 		Commands:   a.Commands,
@@ -240,6 +269,7 @@ func Open(ctx context.Context, cfg Config) (*App, error) {
 		Waits:      d.Waits,
 		Refusals:   activity.NewRefusals(d.Pool),
 		RateLimit:  cfg.RateLimit,
+		Holidays:   holidays,
 		Ready: map[string]api.Check{
 			"postgres":   func(ctx context.Context) error { return d.Pool.Ping(ctx) },
 			"migrations": func(ctx context.Context) error { return migrated(ctx, d.Store) },
@@ -298,7 +328,7 @@ func (a *App) Run(ctx context.Context, ready func(addr string)) error {
 	bg, stop := context.WithCancel(context.Background())
 	defer stop()
 	var wg sync.WaitGroup
-	errs := make(chan error, 4)
+	errs := make(chan error, 5)
 	run := func(name string, f func(context.Context) error) {
 		wg.Add(1)
 		go func() {
@@ -311,6 +341,7 @@ func (a *App) Run(ctx context.Context, ready func(addr string)) error {
 	run("relay", a.Relay.Run)
 	run("projections", a.Projections.Run)
 	run("tokens", a.Tokens.Watch)
+	run("timers", a.Timers.Run)
 	httpDone := make(chan error, 1)
 	go func() { httpDone <- srv.Serve(ln) }()
 	if ready != nil {

@@ -20,7 +20,16 @@
 //   - merged_accounts: which account each merged account was merged into,
 //     so that a query by a merged ID answers under the survivor.
 //   - cases: one row per support case, under the account it answers for
-//     now (followed through merges like the licenses).
+//     now (followed through merges like the licenses). Its resolution
+//     target (resolution_due) is 5 business days after opening, weekends
+//     and the holidays of the projection's calendar (WithCalendar) not
+//     counted, moved on by the time the requester took to answer.
+//   - case_steps: one row per event of a case's stream, of any
+//     supportcase.* type (a type added later is a step of its own name
+//     and moves the case to the status it carries): when, which step, who,
+//     on whose behalf, the command and the payload. CaseTimeline reads
+//     them, and the events the same commands appended on other streams
+//     from the event store.
 //
 // Every value comes from the events (times from their RecordedAt or from
 // the instants they record), so live and rebuilt tables are identical.

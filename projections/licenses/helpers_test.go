@@ -1,17 +1,21 @@
 package licenses_test
 
 import (
+	"encoding/json"
 	"fmt"
 	"maps"
 	"slices"
 	"testing"
 	"time"
 
+	"github.com/google/uuid"
+
 	"github.com/channeldesk/channeldesk/domain"
 	"github.com/channeldesk/channeldesk/domain/account"
 	"github.com/channeldesk/channeldesk/domain/license"
 	"github.com/channeldesk/channeldesk/domain/supportcase"
 	"github.com/channeldesk/channeldesk/eventstore"
+	"github.com/channeldesk/channeldesk/internal/calendar"
 	"github.com/channeldesk/channeldesk/projections"
 	"github.com/channeldesk/channeldesk/projections/licenses"
 	"github.com/channeldesk/channeldesk/projections/projtest"
@@ -30,6 +34,9 @@ type env struct {
 	quantity map[string]int
 	end      map[string]string
 	lics     int // last license number drawn
+	// cal is the calendar the projection is made with (nil: weekends
+	// only).
+	cal *calendar.Calendar
 }
 
 func newEnv(t *testing.T, withNATS bool) *env {
@@ -41,7 +48,7 @@ func (e *env) runner(batch, rebuildBatch int) *projections.Runner {
 	e.T.Helper()
 	cfg := e.Config(batch)
 	cfg.RebuildBatchSize = rebuildBatch
-	return e.Runner(cfg, licenses.New())
+	return e.Runner(cfg, licenses.New(licenses.WithCalendar(e.cal)))
 }
 
 // build waits until the store's tail passed every event and rebuilds the
@@ -244,6 +251,33 @@ func (e *env) caseEvents(number string, evs ...domain.Event) {
 	e.append(on(supportcase.StreamID(number), evs...))
 }
 
+// execute appends, as one command of actor on behalf of onBehalfOf, a
+// supportcase.executed event (a type this projection does not decode: it
+// stands for one another package adds) moving the case to status
+// completed, and a tag on the account: the change the case executed. It
+// returns the tag event.
+func (e *env) execute(number, accountID, actor, onBehalfOf string, at time.Time) eventstore.Event {
+	e.T.Helper()
+	cs, as := supportcase.StreamID(number), account.StreamID(accountID)
+	cv, err := e.Store.StreamVersion(e.Ctx, cs)
+	if err != nil {
+		e.T.Fatal(err)
+	}
+	av, err := e.Store.StreamVersion(e.Ctx, as)
+	if err != nil {
+		e.T.Fatal(err)
+	}
+	data, _ := json.Marshal(map[string]any{"case_number": number, "executed_at": at, "status": licenses.StatusCompleted})
+	rec, err := e.Store.Append(e.Ctx, []eventstore.StreamAppend{
+		{StreamID: cs, ExpectedVersion: cv, Events: []eventstore.NewEvent{{ID: uuid.Must(uuid.NewV7()), Type: "supportcase.executed", SchemaVersion: 1, Data: data, OccurredAt: at}}},
+		{StreamID: as, ExpectedVersion: av, Events: []eventstore.NewEvent{projtest.NewEvent(account.AccountTagged{AccountID: accountID, Tag: "executed-" + number})}},
+	}, eventstore.Metadata{Actor: actor, OnBehalfOf: onBehalfOf, CommandID: uuid.Must(uuid.NewV7()).String()})
+	if err != nil {
+		e.T.Fatal(err)
+	}
+	return rec[1]
+}
+
 // dump returns every row of the live tables as JSON, in key order.
 func (e *env) dump() []string {
 	e.T.Helper()
@@ -252,6 +286,7 @@ func (e *env) dump() []string {
 		`SELECT row_to_json(v)::text FROM proj_licenses.view_rights v ORDER BY account_id, partner_id`,
 		`SELECT row_to_json(m)::text FROM proj_licenses.merged_accounts m ORDER BY account_id`,
 		`SELECT row_to_json(c)::text FROM proj_licenses.cases c ORDER BY case_number`,
+		`SELECT row_to_json(s)::text FROM proj_licenses.case_steps s ORDER BY case_number, position`,
 	)
 }
 

@@ -1,6 +1,7 @@
 package licenses
 
 import (
+	"encoding/json"
 	"fmt"
 	"slices"
 	"strings"
@@ -11,6 +12,7 @@ import (
 	"github.com/channeldesk/channeldesk/domain/license"
 	"github.com/channeldesk/channeldesk/domain/supportcase"
 	"github.com/channeldesk/channeldesk/eventstore"
+	"github.com/channeldesk/channeldesk/internal/calendar"
 )
 
 // MaxMergeHops bounds how far the projection and its queries follow a
@@ -81,6 +83,8 @@ type caseRow struct {
 // batch and writes back what changed. Everything it does depends only on
 // the events, in order.
 type builder struct {
+	// cal is the business calendar resolution targets are reckoned with.
+	cal      *calendar.Calendar
 	licenses map[string]*licenseRow
 	cases    map[string]*caseRow
 	rights   map[string]map[string]*viewRight // by account, then partner
@@ -89,10 +93,13 @@ type builder struct {
 	// merges to record, with the position of their event.
 	dirtyLicenses, dirtyCases, dirtyRights map[string]bool
 	newMerges                              map[string]int64
+	// steps are the case steps the batch recorded, in position order.
+	steps []stepRow
 }
 
-func newBuilder() *builder {
+func newBuilder(cal *calendar.Calendar) *builder {
 	return &builder{
+		cal:      cal,
 		licenses: map[string]*licenseRow{}, cases: map[string]*caseRow{},
 		rights: map[string]map[string]*viewRight{}, merged: map[string]string{},
 		dirtyLicenses: map[string]bool{}, dirtyCases: map[string]bool{}, dirtyRights: map[string]bool{}, newMerges: map[string]int64{},
@@ -195,7 +202,7 @@ func (b *builder) add(e *eventstore.Event, ev domain.Event) error {
 			number: ev.CaseNumber, accountID: b.resolve(ev.AccountID), openedAccountID: ev.AccountID,
 			requestType: ev.RequestType, subject: ev.Subject, requester: ev.Requester,
 			requesterPartner: requesterPartner(ev.Requester), status: supportcase.StatusOpen,
-			openedAt: at, resolutionDue: AddBusinessTime(at, ResolutionTarget),
+			openedAt: at, resolutionDue: b.cal.AddBusinessTime(at, ResolutionTarget),
 		}
 		b.cases[c.number] = c
 		b.touchCase(c, e)
@@ -211,7 +218,7 @@ func (b *builder) add(e *eventstore.Event, ev domain.Event) error {
 			// The requester's time does not count against the target, as
 			// supportcase.State.Waited.
 			if d := ev.ProvidedAt.Sub(c.infoRequestedAt); !c.infoRequestedAt.IsZero() && d > 0 {
-				c.resolutionDue = AddBusinessTime(c.resolutionDue, d)
+				c.resolutionDue = b.cal.AddBusinessTime(c.resolutionDue, d)
 			}
 			c.infoDue = time.Time{}
 			b.touchCase(c, e)
@@ -382,25 +389,75 @@ func parseDate(s string) (time.Time, error) {
 }
 
 // AddBusinessTime returns the instant d of business time after t: time on
-// Saturdays and Sundays (UTC) does not count. It is how a case's
-// resolution target is reckoned; adding a and then b equals adding a+b.
+// Saturdays and Sundays (UTC) does not count, and no holidays. A
+// projection made with WithCalendar also skips that calendar's holidays.
+// Adding a and then b equals adding a+b.
 func AddBusinessTime(t time.Time, d time.Duration) time.Time {
-	t = t.UTC()
-	if d > 10*365*24*time.Hour {
-		d = 10 * 365 * 24 * time.Hour
+	return (*calendar.Calendar)(nil).AddBusinessTime(t, d)
+}
+
+// stepRow is one row of the case_steps table: one event of a case's
+// stream.
+type stepRow struct {
+	number     string
+	position   int64
+	step       string
+	eventType  string
+	at         time.Time
+	actor      string
+	onBehalfOf string
+	commandID  string
+	detail     []byte // a JSON object
+}
+
+// stepColumns are the columns of a step row, in the order of
+// stepRow.values.
+var stepColumns = []string{"case_number", "position", "step", "event_type", "at", "actor", "on_behalf_of", "command_id", "detail"}
+
+func (r *stepRow) values() []any {
+	return []any{r.number, r.position, r.step, r.eventType, r.at, r.actor, r.onBehalfOf, r.commandID, string(r.detail)}
+}
+
+// caseStream returns the case number of an event on a case's stream.
+func caseStream(e *eventstore.Event) (string, bool) {
+	n, ok := strings.CutPrefix(e.StreamID, "supportcase-")
+	return n, ok && n != ""
+}
+
+// stepName is the step an event type records: the type without its
+// "supportcase." prefix (opened, information_requested, approved, …), so
+// that a case event type added later is a step of its own name.
+func stepName(eventType string) string {
+	n, _ := strings.CutPrefix(eventType, "supportcase.")
+	return n
+}
+
+// step records the case event e as a step of its case's timeline. An event
+// the projection did not decode (a case event type it does not know, such
+// as supportcase.executed) still moves the case to the status it states:
+// every case event carries the status the case is in after it.
+func (b *builder) step(e *eventstore.Event, decoded bool) error {
+	number, _ := caseStream(e)
+	var fields map[string]json.RawMessage
+	if err := json.Unmarshal(e.Data, &fields); err != nil || fields == nil {
+		fields = map[string]json.RawMessage{}
 	}
-	for {
-		day := time.Date(t.Year(), t.Month(), t.Day(), 0, 0, 0, 0, time.UTC)
-		next := day.AddDate(0, 0, 1)
-		if wd := t.Weekday(); wd == time.Saturday || wd == time.Sunday {
-			t = next
-			continue
+	if c := b.cases[number]; c != nil && !decoded {
+		var status string
+		if raw, ok := fields["status"]; ok && json.Unmarshal(raw, &status) == nil && status != "" {
+			c.status = status
+			b.touchCase(c, e)
 		}
-		if left := next.Sub(t); d <= left {
-			return t.Add(d)
-		} else {
-			d -= left
-		}
-		t = next
 	}
+	delete(fields, "case_number")
+	delete(fields, "status")
+	detail, err := json.Marshal(fields)
+	if err != nil {
+		return fmt.Errorf("event %d: case step: %w", e.Position, err)
+	}
+	b.steps = append(b.steps, stepRow{
+		number: number, position: int64(e.Position), step: stepName(e.Type), eventType: e.Type,
+		at: e.OccurredAt.UTC(), actor: e.Actor, onBehalfOf: e.OnBehalfOf, commandID: e.CommandID, detail: detail,
+	})
+	return nil
 }

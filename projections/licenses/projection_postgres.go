@@ -15,6 +15,7 @@ import (
 	"github.com/channeldesk/channeldesk/domain/license"
 	"github.com/channeldesk/channeldesk/domain/supportcase"
 	"github.com/channeldesk/channeldesk/eventstore"
+	"github.com/channeldesk/channeldesk/internal/calendar"
 	"github.com/channeldesk/channeldesk/projections"
 )
 
@@ -26,10 +27,33 @@ const Name = "licenses"
 // so live and rebuilt tables are identical.
 type Projection struct {
 	catalog *catalog.Catalog
+	cal     *calendar.Calendar
 }
 
-// New returns the projection.
-func New() *Projection { return &Projection{catalog: catalog.New()} }
+// Option configures a Projection.
+type Option func(*Projection)
+
+// WithCalendar reckons resolution targets with cal's holidays as well as
+// weekends. The rows then depend on the calendar too: a live projector
+// and a rebuild agree only when given the same one, and a changed
+// calendar applies to the events projected after the change (rebuild the
+// projection to apply it to every case).
+func WithCalendar(cal *calendar.Calendar) Option {
+	return func(p *Projection) { p.cal = cal }
+}
+
+// New returns the projection; without options it counts weekends only.
+func New(opts ...Option) *Projection {
+	p := &Projection{catalog: catalog.New()}
+	for _, o := range opts {
+		o(p)
+	}
+	return p
+}
+
+// Version implements projections.Versioned: 2 added case_steps and the
+// index of cases by resolution target.
+func (*Projection) Version() int { return 2 }
 
 // Name implements projections.Projection.
 func (*Projection) Name() string { return Name }
@@ -96,6 +120,19 @@ CREATE INDEX IF NOT EXISTS cases_account_idx ON %[1]s.cases (account_id, opened_
 CREATE INDEX IF NOT EXISTS cases_status_idx ON %[1]s.cases (status, opened_at, case_number);
 CREATE INDEX IF NOT EXISTS cases_partner_idx ON %[1]s.cases (requester_partner_id, opened_at, case_number)
     WHERE requester_partner_id <> '';
+CREATE INDEX IF NOT EXISTS cases_due_idx ON %[1]s.cases (resolution_due, case_number);
+CREATE TABLE IF NOT EXISTS %[1]s.case_steps (
+    case_number  text COLLATE "C" NOT NULL,
+    position     bigint      NOT NULL,
+    step         text        NOT NULL,
+    event_type   text        NOT NULL,
+    at           timestamptz NOT NULL,
+    actor        text        NOT NULL,
+    on_behalf_of text        NOT NULL DEFAULT '',
+    command_id   text        NOT NULL DEFAULT '',
+    detail       jsonb       NOT NULL DEFAULT '{}',
+    PRIMARY KEY (case_number, position)
+);
 `
 
 // Setup implements projections.Projection.
@@ -146,8 +183,15 @@ func (p *Projection) Apply(ctx context.Context, tx pgx.Tx, schema string, events
 	}
 	var evs []decoded
 	lics, cases, rightsOf, named, mergedAway := set{}, set{}, set{}, set{}, set{}
+	var steps []*eventstore.Event
 	for i := range events {
 		e := &events[i]
+		if number, ok := caseStream(e); ok {
+			// Every event of a case is a step of its timeline, including
+			// types this projection does not decode.
+			steps = append(steps, e)
+			cases.add(number)
+		}
 		ev, err := p.decode(e)
 		if err != nil {
 			return err
@@ -195,15 +239,34 @@ func (p *Projection) Apply(ctx context.Context, tx pgx.Tx, schema string, events
 			cases.add(ev.CaseNumber)
 		}
 	}
-	if len(evs) == 0 {
+	if len(evs) == 0 && len(steps) == 0 {
 		return nil
 	}
-	b := newBuilder()
+	b := newBuilder(p.cal)
 	if err := load(ctx, tx, schema, b, lics.keys(), cases.keys(), rightsOf.keys(), named.keys(), mergedAway.keys()); err != nil {
 		return err
 	}
+	// Steps and decoded events in position order: both lists are.
+	si := 0
 	for _, d := range evs {
+		for si < len(steps) && steps[si].Position < d.e.Position {
+			if err := b.step(steps[si], false); err != nil {
+				return err
+			}
+			si++
+		}
 		if err := b.add(d.e, d.ev); err != nil {
+			return err
+		}
+		if si < len(steps) && steps[si] == d.e {
+			if err := b.step(steps[si], true); err != nil {
+				return err
+			}
+			si++
+		}
+	}
+	for ; si < len(steps); si++ {
+		if err := b.step(steps[si], false); err != nil {
 			return err
 		}
 	}
@@ -404,6 +467,13 @@ func write(ctx context.Context, tx pgx.Tx, schema string, b *builder) error {
 		return err
 	}
 	if err := projections.Upsert(ctx, tx, schema, "merged_accounts", []string{"account_id", "merged_into", "position"}, "account_id", merges); err != nil {
+		return err
+	}
+	var steps [][]any
+	for _, st := range b.steps {
+		steps = append(steps, st.values())
+	}
+	if err := projections.Upsert(ctx, tx, schema, "case_steps", stepColumns, "", steps); err != nil {
 		return err
 	}
 	if len(b.dirtyRights) == 0 {

@@ -74,6 +74,7 @@ func (e *env) history(rounds int, publish bool) {
 			supportcase.InformationProvided{CaseNumber: c1, Information: "Here", ProvidedAt: at.Add(5 * time.Hour), Status: supportcase.StatusOpen})
 		pub()
 		e.caseEvents(c1, supportcase.CaseApproved{CaseNumber: c1, ApprovedAt: at.Add(6 * time.Hour), Status: supportcase.StatusApproved})
+		e.execute(c1, a, "staff:sam", "customer:"+a+"/C-000001", at.Add(6*time.Hour))
 		e.caseEvents(c2, supportcase.CaseRejected{CaseNumber: c2, Reason: "No", RejectedAt: at.Add(7 * time.Hour), Status: supportcase.StatusRejected})
 		e.caseEvents(c3,
 			supportcase.InformationRequested{CaseNumber: c3, What: "Proof", RequestedAt: at.Add(time.Hour), Due: at.Add(25 * time.Hour), Status: supportcase.StatusWaitingForInformation},

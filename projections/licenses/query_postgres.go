@@ -15,6 +15,7 @@ import (
 
 	"github.com/channeldesk/channeldesk/domain"
 	"github.com/channeldesk/channeldesk/domain/supportcase"
+	"github.com/channeldesk/channeldesk/internal/calendar"
 	"github.com/channeldesk/channeldesk/projections/readmodel"
 )
 
@@ -263,9 +264,47 @@ func scanLicense(row pgx.CollectableRow) (License, error) {
 	return l, err
 }
 
+// StatusCompleted is the status of a case whose approved proposal was
+// executed (supportcase.executed); the list accepts it as a filter ahead of
+// the domain constant.
+const StatusCompleted = "completed"
+
 // CaseStatuses are the statuses a case list may be filtered by.
 var CaseStatuses = []string{supportcase.StatusOpen, supportcase.StatusWaitingForInformation,
-	supportcase.StatusApproved, supportcase.StatusRejected, supportcase.StatusClosed}
+	supportcase.StatusApproved, supportcase.StatusRejected, supportcase.StatusClosed, StatusCompleted}
+
+// SLA states of a case against its resolution target.
+const (
+	// SLAOnTrack: undecided, due later than one business day from now.
+	SLAOnTrack = "on_track"
+	// SLAAtRisk: undecided, due within one business day from now.
+	SLAAtRisk = "at_risk"
+	// SLAOverdue: undecided and past its resolution target.
+	SLAOverdue = "overdue"
+	// SLAMet: decided (or closed) by its resolution target.
+	SLAMet = "met"
+	// SLAMissed: decided (or closed) after its resolution target.
+	SLAMissed = "missed"
+)
+
+// SLAStates are the values of Case.SLA and of CaseFilter.SLA.
+var SLAStates = []string{SLAOnTrack, SLAAtRisk, SLAOverdue, SLAMet, SLAMissed}
+
+// Orders of the case queue (CaseFilter.Sort).
+const (
+	// SortAge: the case waiting longest first (opened earliest), ties by
+	// case number; the default.
+	SortAge = "age"
+	// SortAgeDesc: the newest case first.
+	SortAgeDesc = "-age"
+	// SortDue: the earliest resolution target first, ties by case number.
+	SortDue = "due"
+	// SortDueDesc: the latest resolution target first.
+	SortDueDesc = "-due"
+)
+
+// CaseSorts are the values of CaseFilter.Sort.
+var CaseSorts = []string{SortAge, SortAgeDesc, SortDue, SortDueDesc}
 
 // CaseFilter selects and pages support cases. Empty fields do not filter.
 type CaseFilter struct {
@@ -274,9 +313,16 @@ type CaseFilter struct {
 	// AccountID keeps the cases of this account; a merged account's ID
 	// stands for the account it was merged into.
 	AccountID string
-	// Now is the instant at-risk is judged at; zero means the current
-	// time.
+	// SLA is one of SLAStates: the cases in that state at Now.
+	SLA string
+	// Sort is one of CaseSorts; "" is SortAge.
+	Sort string
+	// Now is the instant at-risk and the SLA state are judged at; zero
+	// means the current time.
 	Now time.Time
+	// Calendar reckons "within one business day" for SLAAtRisk; nil counts
+	// weekends only. Give the one the projection was made with.
+	Calendar *calendar.Calendar
 	// Limit and Cursor page as in LicenseFilter.
 	Limit  int
 	Cursor string
@@ -296,8 +342,8 @@ type Case struct {
 	// Requester is the principal ID of who asked, e.g.
 	// "customer:123456HQ/C-000001" or "partner:700001HQ/C-900001".
 	Requester string `json:"requester"`
-	// Status is open, waiting_for_information, approved, rejected or
-	// closed.
+	// Status is open, waiting_for_information, approved, rejected, closed
+	// or completed.
 	Status   string    `json:"status"`
 	OpenedAt time.Time `json:"opened_at"`
 	// InformationDue is the deadline of the request for information the
@@ -308,25 +354,39 @@ type Case struct {
 	// it closed unanswered.
 	DecidedAt *time.Time `json:"decided_at,omitempty"`
 	ClosedAt  *time.Time `json:"closed_at,omitempty"`
-	// ResolutionDue is the resolution target: 5 business days (weekends
-	// in UTC not counted) after opening, plus the time the requester took
-	// to answer requests for information.
+	// ResolutionDue is the resolution target (the case's SLA due date): 5
+	// business days (weekends and the configured holidays, in UTC, not
+	// counted) after opening, plus the time the requester took to answer
+	// requests for information.
 	ResolutionDue time.Time `json:"resolution_due"`
 	// AtRisk: the case is undecided and its resolution target is less
 	// than AtRiskWithin away or past.
-	AtRisk    bool      `json:"at_risk"`
+	AtRisk bool `json:"at_risk"`
+	// SLA is the case's state against ResolutionDue at the query's
+	// instant, one of SLAStates.
+	SLA       string    `json:"sla"`
 	UpdatedAt time.Time `json:"updated_at"`
 }
 
 type caseCursor struct {
-	OpenedAt int64  `json:"t"` // Unix microseconds, PostgreSQL's resolution
-	Number   string `json:"n"`
-	Query    string `json:"q"`
+	// Key is the sort key of the last item (opened_at or resolution_due)
+	// in Unix microseconds, PostgreSQL's resolution.
+	Key    int64  `json:"t"`
+	Number string `json:"n"`
+	Query  string `json:"q"`
 }
 
+// undecidedSQL is the SQL condition of a case still waiting for a decision.
+const undecidedSQL = `c.status IN ('open', 'waiting_for_information')`
+
+// resolvedAtSQL is when a decided case was resolved: decided, or closed
+// unanswered.
+const resolvedAtSQL = `COALESCE(c.decided_at, c.closed_at, c.updated_at)`
+
 // ListCases returns the page of support cases that viewer may see and f
-// selects, oldest opened first (ties by case number), and the cursor of
-// the next page ("" on the last one).
+// selects, in f.Sort's order (oldest opened first by default; ties by
+// case number), and the cursor of the next page ("" on the last one). A
+// cursor pages only the query (viewer, filters and order) it came from.
 //
 // Who sees what: staff with a role see every case; a customer contact the
 // cases of its own account (or, its account merged, of the survivor),
@@ -336,68 +396,75 @@ type caseCursor struct {
 // shown the cases a customer or staff opened. Anyone else sees nothing.
 //
 // It returns readmodel.ErrBadLimit or ErrBadCursor for a bad page request
-// and ErrBadFilter for an unknown status.
+// and ErrBadFilter for an unknown status, SLA state or order.
 func ListCases(ctx context.Context, q Querier, viewer domain.Principal, f CaseFilter) ([]Case, string, error) {
 	limit, err := readmodel.PageSize(f.Limit)
 	if err != nil {
 		return nil, "", err
 	}
-	if f.Status != "" && !slices.Contains(CaseStatuses, f.Status) {
+	if f.Status != "" && !slices.Contains(CaseStatuses, f.Status) ||
+		f.SLA != "" && !slices.Contains(SLAStates, f.SLA) ||
+		f.Sort != "" && !slices.Contains(CaseSorts, f.Sort) {
 		return nil, "", ErrBadFilter
 	}
-	sc := readmodel.ScopeOf(viewer)
-	fp := fingerprint("cases", viewer.ID, string(viewer.Kind), viewer.AccountID, viewer.PartnerID, f.AccountID, f.Status)
+	order := f.Sort
+	if order == "" {
+		order = SortAge
+	}
+	fp := fingerprint("cases", viewer.ID, string(viewer.Kind), viewer.AccountID, viewer.PartnerID, f.AccountID, f.Status, f.SLA, order)
 	var after caseCursor
 	if f.Cursor != "" {
 		if err := readmodel.DecodeCursor(f.Cursor, &after); err != nil || after.Number == "" || after.Query != fp {
 			return nil, "", readmodel.ErrBadCursor
 		}
 	}
-	if sc == readmodel.SeeNothing {
-		return []Case{}, "", nil
+	now := f.Now
+	if now.IsZero() {
+		now = time.Now()
 	}
+	now = now.UTC()
 
 	var args []any
 	arg := func(v any) string {
 		args = append(args, v)
 		return "$" + strconv.Itoa(len(args))
 	}
-	var where []string
-	account := ""
-	if f.AccountID != "" {
-		if account, err = Resolve(ctx, q, f.AccountID); err != nil {
-			return nil, "", err
-		}
-	}
-	switch sc {
-	case readmodel.SeeOwn:
-		own, err := Resolve(ctx, q, viewer.AccountID)
-		if err != nil {
-			return nil, "", err
-		}
-		if account != "" && account != own {
-			return []Case{}, "", nil
-		}
-		account = own
-	case readmodel.SeeRelated:
-		where = append(where, `c.requester_partner_id = `+arg(viewer.PartnerID))
-	}
-	if account != "" {
-		where = append(where, `c.account_id = `+arg(account))
+	where, ok, err := caseScope(ctx, q, viewer, f.AccountID, arg)
+	if err != nil || !ok {
+		return []Case{}, "", err
 	}
 	if f.Status != "" {
 		where = append(where, `c.status = `+arg(f.Status))
 	}
-	if f.Cursor != "" {
-		where = append(where, `(c.opened_at, c.case_number) > (`+arg(time.UnixMicro(after.OpenedAt).UTC())+`, `+arg(after.Number)+`)`)
+	switch f.SLA {
+	case SLAOverdue:
+		where = append(where, undecidedSQL, `c.resolution_due <= `+arg(now))
+	case SLAAtRisk:
+		where = append(where, undecidedSQL, `c.resolution_due > `+arg(now), `c.resolution_due <= `+arg(f.Calendar.AddBusinessTime(now, calendar.Day)))
+	case SLAOnTrack:
+		where = append(where, undecidedSQL, `c.resolution_due > `+arg(f.Calendar.AddBusinessTime(now, calendar.Day)))
+	case SLAMet:
+		where = append(where, `NOT `+undecidedSQL, resolvedAtSQL+` <= c.resolution_due`)
+	case SLAMissed:
+		where = append(where, `NOT `+undecidedSQL, resolvedAtSQL+` > c.resolution_due`)
 	}
-	sql := `SELECT c.case_number, c.request_type, c.subject, c.account_id, c.opened_account_id, c.requester, c.status,
-		c.opened_at, c.information_due, c.decided_at, c.closed_at, c.resolution_due, c.updated_at
-		FROM ` + Schema + `.cases c`
+	key, dir, cmp := "c.opened_at", "", ">"
+	switch order {
+	case SortAgeDesc:
+		dir, cmp = " DESC", "<"
+	case SortDue:
+		key = "c.resolution_due"
+	case SortDueDesc:
+		key, dir, cmp = "c.resolution_due", " DESC", "<"
+	}
+	if f.Cursor != "" {
+		where = append(where, `(`+key+`, c.case_number) `+cmp+` (`+arg(time.UnixMicro(after.Key).UTC())+`, `+arg(after.Number)+`)`)
+	}
+	sql := `SELECT ` + caseListColumns + ` FROM ` + Schema + `.cases c`
 	if len(where) > 0 {
 		sql += ` WHERE ` + strings.Join(where, " AND ")
 	}
-	sql += ` ORDER BY c.opened_at, c.case_number LIMIT ` + arg(limit+1)
+	sql += ` ORDER BY ` + key + dir + `, c.case_number` + dir + ` LIMIT ` + arg(limit+1)
 
 	rows, err := q.Query(ctx, sql, args...)
 	if err != nil {
@@ -407,23 +474,80 @@ func ListCases(ctx context.Context, q Querier, viewer domain.Principal, f CaseFi
 	if err != nil {
 		return nil, "", fmt.Errorf("list cases: %w", err)
 	}
-	now := f.Now
-	if now.IsZero() {
-		now = time.Now()
-	}
 	for i := range items {
-		c := &items[i]
-		undecided := c.Status == supportcase.StatusOpen || c.Status == supportcase.StatusWaitingForInformation
-		c.AtRisk = undecided && !now.Before(c.ResolutionDue.Add(-AtRiskWithin))
+		items[i].judge(now, f.Calendar)
 	}
 	if len(items) <= limit {
 		return items, "", nil
 	}
 	items = items[:limit]
 	last := items[limit-1]
-	next := caseCursor{OpenedAt: last.OpenedAt.UnixMicro(), Number: last.CaseNumber, Query: fp}
+	next := caseCursor{Key: last.OpenedAt.UnixMicro(), Number: last.CaseNumber, Query: fp}
+	if key == "c.resolution_due" {
+		next.Key = last.ResolutionDue.UnixMicro()
+	}
 	return items, readmodel.EncodeCursor(next), nil
 }
+
+// caseScope returns the conditions that keep the cases viewer may see (and
+// of account, when not ""), with their arguments added through arg; ok is
+// false when viewer sees none of them.
+func caseScope(ctx context.Context, q Querier, viewer domain.Principal, account string, arg func(any) string) (where []string, ok bool, err error) {
+	sc := readmodel.ScopeOf(viewer)
+	if sc == readmodel.SeeNothing {
+		return nil, false, nil
+	}
+	if account != "" {
+		if account, err = Resolve(ctx, q, account); err != nil {
+			return nil, false, err
+		}
+	}
+	switch sc {
+	case readmodel.SeeOwn:
+		own, err := Resolve(ctx, q, viewer.AccountID)
+		if err != nil {
+			return nil, false, err
+		}
+		if account != "" && account != own {
+			return nil, false, nil
+		}
+		account = own
+	case readmodel.SeeRelated:
+		where = append(where, `c.requester_partner_id = `+arg(viewer.PartnerID))
+	}
+	if account != "" {
+		where = append(where, `c.account_id = `+arg(account))
+	}
+	return where, true, nil
+}
+
+// judge sets the at-risk flag and the SLA state of c at now.
+func (c *Case) judge(now time.Time, cal *calendar.Calendar) {
+	undecided := c.Status == supportcase.StatusOpen || c.Status == supportcase.StatusWaitingForInformation
+	c.AtRisk = undecided && !now.Before(c.ResolutionDue.Add(-AtRiskWithin))
+	switch {
+	case undecided && !now.Before(c.ResolutionDue):
+		c.SLA = SLAOverdue
+	case undecided && !cal.AddBusinessTime(now, calendar.Day).Before(c.ResolutionDue):
+		c.SLA = SLAAtRisk
+	case undecided:
+		c.SLA = SLAOnTrack
+	default:
+		resolved := c.UpdatedAt
+		if c.DecidedAt != nil {
+			resolved = *c.DecidedAt
+		} else if c.ClosedAt != nil {
+			resolved = *c.ClosedAt
+		}
+		c.SLA = SLAMet
+		if resolved.After(c.ResolutionDue) {
+			c.SLA = SLAMissed
+		}
+	}
+}
+
+const caseListColumns = `c.case_number, c.request_type, c.subject, c.account_id, c.opened_account_id, c.requester, c.status,
+		c.opened_at, c.information_due, c.decided_at, c.closed_at, c.resolution_due, c.updated_at`
 
 func scanCase(row pgx.CollectableRow) (Case, error) {
 	var c Case
