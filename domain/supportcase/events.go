@@ -14,12 +14,21 @@ import (
 // it, so white space never makes two proposals differ.
 type Proposal []byte
 
-// MarshalJSON implements json.Marshaler: the proposal as it is, or null.
+// MarshalJSON implements json.Marshaler: the proposal in canonical form
+// (object keys sorted, numbers as written, encoding/json's escaping), or
+// null. So the same JSON value always marshals to the same bytes, however
+// storage re-rendered it (PostgreSQL's jsonb orders keys its own way).
 func (p Proposal) MarshalJSON() ([]byte, error) {
 	if len(p) == 0 {
 		return []byte("null"), nil
 	}
-	return p, nil
+	d := json.NewDecoder(bytes.NewReader(p))
+	d.UseNumber()
+	var v any
+	if err := d.Decode(&v); err != nil {
+		return nil, err
+	}
+	return json.Marshal(v)
 }
 
 // UnmarshalJSON implements json.Unmarshaler. A JSON null is no proposal;

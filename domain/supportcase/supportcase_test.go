@@ -788,8 +788,9 @@ func TestProposalJSON(t *testing.T) {
 	if b, err := json.Marshal(struct{ P supportcase.Proposal }{}); err != nil || string(b) != `{"P":null}` {
 		t.Errorf("no proposal without omitempty: %s, %v", b, err)
 	}
-	if b, err := json.Marshal(wrapper{P: supportcase.Proposal(proposal)}); err != nil || string(b) != `{"p":`+proposal+`}` {
-		t.Errorf("proposal: %s, %v", b, err)
+	if b, err := json.Marshal(wrapper{P: supportcase.Proposal(`{"b":1.50,"a":"<x>","c":{"z":[1e400],"y":null}}`)}); err != nil ||
+		string(b) != `{"p":{"a":"\u003cx\u003e","b":1.50,"c":{"y":null,"z":[1e400]}}}` {
+		t.Errorf("proposal: %s, %v; want the keys sorted, the numbers as written", b, err)
 	}
 }
 
