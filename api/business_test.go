@@ -422,8 +422,7 @@ func TestSplit(t *testing.T) {
 	e.refused(e.do("POST", "/v1/licenses/LIC-0000002/split", owner, split("CASE-000001", 1000, 500)), before, 422, "rule_violation")
 	e.refused(e.do("POST", "/v1/licenses/LIC-0000002/split", e.support, split("CASE-000001", 1000, 500)), before, 422, "rule_violation") // no such case
 	r = e.do("POST", "/v1/cases", owner, map[string]any{"request_type": "licensing", "subject": "split", "account_id": cust,
-		"description": "Split LIC-0000002 into 1000 and 500 users", "evidence": []string{"mail:MSG-42"},
-		"proposed": map[string]any{"command": "SplitLicense", "license_id": "LIC-0000002"}})
+		"description": "Split LIC-0000002 into 1000 and 500 users", "evidence": []string{"mail:MSG-42"}}) // no proposal: approved only
 	wantAnswer(t, r, 201, "CASE-000001", "supportcase-CASE-000001", 1, "supportcase.opened")
 	before = e.events()
 	e.refused(e.do("POST", "/v1/licenses/LIC-0000002/split", e.support, split("CASE-000001", 1000, 500)), before, 422, "rule_violation") // not approved

@@ -109,6 +109,8 @@ func Entries() []Entry {
 		entry[supportcase.CaseClosedUnanswered]("supportcase", "CloseUnanswered"),
 		entry[supportcase.CaseApproved]("supportcase", "ApproveCase"),
 		entry[supportcase.CaseRejected]("supportcase", "RejectCase"),
+		entry[supportcase.CaseExecuted]("supportcase", "ApproveCase"),
+		entry[supportcase.CaseExecutionRefused]("supportcase", "ApproveCase"),
 	}
 }
 

@@ -68,10 +68,26 @@ type CloseUnanswered struct {
 	At         time.Time
 }
 
-// ApproveCase approves an open case, with an optional note.
+// ApproveCase approves an open case, with an optional note. A case with a
+// proposal is executed by the same approval: Decide answers CaseApproved
+// and CaseExecuted, and the command service appends them with the change's
+// events in one atomic append.
 type ApproveCase struct {
 	CaseNumber string
 	Note       string
+	By         domain.Actor
+	At         time.Time
+}
+
+// RecordExecutionRefused records that the domain refused, at execution,
+// the change an approval of the case was to execute: Code names the
+// refusing rule (or validation_failed, not_found) and Reason says why. The
+// command service sends it, as the approving staff member, after the
+// approval's own append was abandoned.
+type RecordExecutionRefused struct {
+	CaseNumber string
+	Code       string
+	Reason     string
 	By         domain.Actor
 	At         time.Time
 }
@@ -100,14 +116,18 @@ func (c CloseUnanswered) Target() string { return c.CaseNumber }
 func (c ApproveCase) Target() string { return c.CaseNumber }
 
 // Target implements Command.
+func (c RecordExecutionRefused) Target() string { return c.CaseNumber }
+
+// Target implements Command.
 func (c RejectCase) Target() string { return c.CaseNumber }
 
-func (OpenCase) isCommand()           {}
-func (RequestInformation) isCommand() {}
-func (ProvideInformation) isCommand() {}
-func (CloseUnanswered) isCommand()    {}
-func (ApproveCase) isCommand()        {}
-func (RejectCase) isCommand()         {}
+func (OpenCase) isCommand()               {}
+func (RequestInformation) isCommand()     {}
+func (ProvideInformation) isCommand()     {}
+func (CloseUnanswered) isCommand()        {}
+func (ApproveCase) isCommand()            {}
+func (RejectCase) isCommand()             {}
+func (RecordExecutionRefused) isCommand() {}
 
 // StreamID is the event stream of a case.
 func StreamID(caseNumber string) string { return "supportcase-" + caseNumber }

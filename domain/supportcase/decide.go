@@ -57,6 +57,8 @@ func Decide(s State, cmd Command) ([]domain.Event, error) {
 		return approve(s, c)
 	case RejectCase:
 		return reject(s, c)
+	case RecordExecutionRefused:
+		return refuseExecution(s, c)
 	}
 	return nil, domain.Rule("supportcase.unknown_command", "unknown support case command %T", cmd)
 }
@@ -86,6 +88,7 @@ func open(s State, c OpenCase) ([]domain.Event, error) {
 	description := checkText(&p, "description", c.Description, true)
 	evidence := checkEvidence(&p, "evidence", c.Evidence)
 	proposed := checkProposal(&p, c.Proposed)
+	notExecutable := checkProposed(&p, c, proposed)
 	checkAt(&p, c.At)
 	if err := p.Err(); err != nil {
 		return nil, err
@@ -94,6 +97,9 @@ func open(s State, c OpenCase) ([]domain.Event, error) {
 		// A partner sees a customer only through an order, a contract
 		// right or view rights: any other account does not exist for it.
 		return nil, fmt.Errorf("account %s: %w", c.AccountID, domain.ErrNotFound)
+	}
+	if notExecutable != nil {
+		return nil, notExecutable
 	}
 	if a := c.Account; !a.Exists || a.ID != c.AccountID {
 		return nil, domain.Rule("supportcase.account_unknown", "there is no customer account %s", c.AccountID)
@@ -253,7 +259,42 @@ func approve(s State, c ApproveCase) ([]domain.Event, error) {
 	if err := decidable(s, c.CaseNumber); err != nil {
 		return nil, err
 	}
-	return []domain.Event{CaseApproved{CaseNumber: s.Number, Note: note, ApprovedAt: c.At.UTC(), Status: StatusApproved}}, nil
+	at := c.At.UTC()
+	evs := []domain.Event{CaseApproved{CaseNumber: s.Number, Note: note, ApprovedAt: at, Status: StatusApproved}}
+	if pr, ok := s.Proposed.Decode(); ok {
+		evs = append(evs, CaseExecuted{CaseNumber: s.Number, Operation: pr.Operation, Target: pr.Target, ExecutedAt: at, Status: StatusCompleted})
+	}
+	return evs, nil
+}
+
+// refuseExecution records that the approval's change was refused: the
+// case must be one staff could approve (it was, a moment ago) and have a
+// proposal to refuse.
+func refuseExecution(s State, c RecordExecutionRefused) ([]domain.Event, error) {
+	if !c.By.IsStaffWith(domain.RoleAdmin, domain.RoleSupport) {
+		return nil, domain.Forbidden("only admin or support staff approve cases")
+	}
+	var p domain.Problems
+	checkNumber(&p, c.CaseNumber)
+	if strings.TrimSpace(c.Code) == "" {
+		p.Add("code", "is required")
+	}
+	reason := checkText(&p, "reason", c.Reason, true)
+	checkAt(&p, c.At)
+	if err := p.Err(); err != nil {
+		return nil, err
+	}
+	if err := decidable(s, c.CaseNumber); err != nil {
+		return nil, err
+	}
+	pr, ok := s.Proposed.Decode()
+	if !ok {
+		return nil, domain.Rule("supportcase.no_proposal", "case %s proposes no command to execute", s.Number)
+	}
+	return []domain.Event{CaseExecutionRefused{
+		CaseNumber: s.Number, Operation: pr.Operation, Target: pr.Target,
+		Code: strings.TrimSpace(c.Code), Reason: reason, RefusedAt: c.At.UTC(), Status: StatusOpen,
+	}}, nil
 }
 
 func reject(s State, c RejectCase) ([]domain.Event, error) {

@@ -14,12 +14,21 @@ import (
 // it, so white space never makes two proposals differ.
 type Proposal []byte
 
-// MarshalJSON implements json.Marshaler: the proposal as it is, or null.
+// MarshalJSON implements json.Marshaler: the proposal in canonical form
+// (object keys sorted, numbers as written, encoding/json's escaping), or
+// null. So the same JSON value always marshals to the same bytes, however
+// storage re-rendered it (PostgreSQL's jsonb orders keys its own way).
 func (p Proposal) MarshalJSON() ([]byte, error) {
 	if len(p) == 0 {
 		return []byte("null"), nil
 	}
-	return p, nil
+	d := json.NewDecoder(bytes.NewReader(p))
+	d.UseNumber()
+	var v any
+	if err := d.Decode(&v); err != nil {
+		return nil, err
+	}
+	return json.Marshal(v)
 }
 
 // UnmarshalJSON implements json.Unmarshaler. A JSON null is no proposal;
@@ -140,3 +149,50 @@ func (CaseRejected) EventType() string { return "supportcase.rejected" }
 
 // SchemaVersion implements domain.Event.
 func (CaseRejected) SchemaVersion() int { return 1 }
+
+// CaseExecuted: the change the case proposed was executed, in the same
+// atomic append as the case's approval (CaseApproved just before it) and
+// the change's own events: Operation (RenameCompany, ...) on Target, the
+// proposal's. Every event of that append shares its command ID and
+// correlation ID, and names the approval command as its cause (metadata
+// causation_id = the approving command's ID, which is also its
+// command_id); so the change's events are found from the case by the
+// command ID of its supportcase.executed event, and the case from them.
+// Status is always StatusCompleted.
+type CaseExecuted struct {
+	CaseNumber string    `json:"case_number"`
+	Operation  string    `json:"operation"`
+	Target     string    `json:"target"`
+	ExecutedAt time.Time `json:"executed_at"`
+	Status     string    `json:"status"`
+}
+
+// EventType implements domain.Event.
+func (CaseExecuted) EventType() string { return "supportcase.executed" }
+
+// SchemaVersion implements domain.Event.
+func (CaseExecuted) SchemaVersion() int { return 1 }
+
+// CaseExecutionRefused: staff approved the case, but the domain refused
+// the proposed change when it was executed (for instance the license has
+// users allocated, or the rename's email confirmation is not from the
+// company's domain). Nothing of the change and no approval was recorded:
+// the case stays open, so staff may ask for information or reject it.
+// Code is the refusing rule (e.g. license.transfer_allocated), or
+// validation_failed or not_found; Reason is what a person reads. Status is
+// always StatusOpen.
+type CaseExecutionRefused struct {
+	CaseNumber string    `json:"case_number"`
+	Operation  string    `json:"operation"`
+	Target     string    `json:"target"`
+	Code       string    `json:"code"`
+	Reason     string    `json:"reason"`
+	RefusedAt  time.Time `json:"refused_at"`
+	Status     string    `json:"status"`
+}
+
+// EventType implements domain.Event.
+func (CaseExecutionRefused) EventType() string { return "supportcase.execution_refused" }
+
+// SchemaVersion implements domain.Event.
+func (CaseExecutionRefused) SchemaVersion() int { return 1 }

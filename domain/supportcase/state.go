@@ -25,15 +25,17 @@ const (
 
 // Statuses of a case. A case is open or waiting for information until staff
 // approve or reject it, or it closes because a request for information went
-// unanswered. Approved, rejected and closed cases accept none of this
-// package's commands; executing an approved case's proposal comes after
-// approval.
+// unanswered. A case with a proposal is completed when approved: its
+// approval executes the change in the same append. Approved (a case
+// without a proposal), completed, rejected and closed cases accept none of
+// this package's commands.
 const (
 	StatusOpen                  = "open"
 	StatusWaitingForInformation = "waiting_for_information"
 	StatusApproved              = "approved"
 	StatusRejected              = "rejected"
 	StatusClosed                = "closed"
+	StatusCompleted             = "completed"
 )
 
 // InformationWindow is how long a requester has to answer a request for
@@ -83,13 +85,29 @@ type State struct {
 	RejectionReason string
 	// ClosedAt is when the case closed unanswered.
 	ClosedAt time.Time
+
+	// ExecutedAt is when the approval executed the proposal (the case is
+	// completed).
+	ExecutedAt time.Time
+	// Refusals lists, in order, why the domain refused to execute the
+	// proposal when staff approved the case.
+	Refusals []Refusal
+}
+
+// Refusal is one refusal of a case's proposal at execution.
+type Refusal struct {
+	Code, Reason string
+	At           time.Time
 }
 
 // Exists reports whether the case was opened.
 func (s State) Exists() bool { return s.Number != "" }
 
-// Decided reports whether staff approved or rejected the case.
-func (s State) Decided() bool { return s.Status == StatusApproved || s.Status == StatusRejected }
+// Decided reports whether staff approved (and so maybe completed) or
+// rejected the case.
+func (s State) Decided() bool {
+	return s.Status == StatusApproved || s.Status == StatusRejected || s.Status == StatusCompleted
+}
 
 // Evolve returns the state after event e. Events of other types leave the
 // state unchanged. It never modifies the slices of s or of e.
@@ -131,6 +149,12 @@ func Evolve(s State, e domain.Event) State {
 		s.Status = StatusApproved
 		s.DecidedAt = e.ApprovedAt
 		s.Note = e.Note
+	case CaseExecuted:
+		s.Status = StatusCompleted
+		s.ExecutedAt = e.ExecutedAt
+	case CaseExecutionRefused:
+		s.Status = StatusOpen
+		s.Refusals = append(append([]Refusal(nil), s.Refusals...), Refusal{Code: e.Code, Reason: e.Reason, At: e.RefusedAt})
 	case CaseRejected:
 		s.Status = StatusRejected
 		s.DecidedAt = e.RejectedAt

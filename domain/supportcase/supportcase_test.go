@@ -1,6 +1,7 @@
 package supportcase_test
 
 import (
+	"bytes"
 	"encoding/json"
 	"reflect"
 	"strings"
@@ -82,7 +83,10 @@ var (
 	partnerAdmin = partnerContact(partnerID, "C-000010", domain.PartnerActive, domain.AccessUnrestricted, domain.ContactOrgAdmin)
 )
 
-const proposal = `{"type":"RenameCompany","account_id":"123456HQ","new_name":"Globex Ltd"}`
+// proposal is a rename of ACME to Globex Ltd as the case proposes it.
+const proposal = `{"operation":"RenameCompany","target":"123456HQ","input":{"new_name":"Globex Ltd","evidence":{` +
+	`"email_confirmation":{"from":"cfo@acme.example","reference":"MSG-1"},` +
+	`"document":{"kind":"legal_document","reference":"doc:companies-house/certificate.pdf","old_name":"ACME Ltd","new_name":"Globex Ltd"}}}}`
 
 // opening is a valid OpenCase: ann asks for ACME to be renamed, edited by
 // edit.
@@ -182,8 +186,8 @@ func TestOpenCase(t *testing.T) {
 	subjectCase := func(subject, requestType string) scenario {
 		return scenario{
 			Name: "OpenCase/subject: " + subject + " (" + requestType + ")",
-			When: opening(func(c *supportcase.OpenCase) { c.Subject, c.RequestType = subject, requestType }),
-			Then: events(opened(func(e *supportcase.CaseOpened) { e.Subject, e.RequestType = subject, requestType })),
+			When: opening(func(c *supportcase.OpenCase) { c.Subject, c.RequestType, c.Proposed = subject, requestType, nil }),
+			Then: events(opened(func(e *supportcase.CaseOpened) { e.Subject, e.RequestType, e.Proposed = subject, requestType, nil })),
 		}
 	}
 	cases := []scenario{
@@ -228,7 +232,9 @@ func TestOpenCase(t *testing.T) {
 		{
 			Name: "OpenCase/proposed: recorded compact, its JSON value unchanged",
 			When: opening(func(c *supportcase.OpenCase) {
-				c.Proposed = json.RawMessage("\n{ \"type\": \"RenameCompany\",\n  \"account_id\" : \"123456HQ\", \"new_name\": \"Globex Ltd\" }\n")
+				var b bytes.Buffer
+				_ = json.Indent(&b, []byte(proposal), " ", "\t")
+				c.Proposed = json.RawMessage("\n" + b.String() + "\n")
 			}),
 			Then: events(opened(nil)),
 		},
@@ -574,8 +580,13 @@ func TestApproveAndRejectCase(t *testing.T) {
 	rejecting := func(by domain.Actor, reason string) supportcase.RejectCase {
 		return supportcase.RejectCase{CaseNumber: caseNo, Reason: reason, By: by, At: decidedAt}
 	}
-	approvedEvent := func(note string) supportcase.CaseApproved {
-		return supportcase.CaseApproved{CaseNumber: caseNo, Note: note, ApprovedAt: decidedAt, Status: supportcase.StatusApproved}
+	// approvedEvent is the approval of the case with its proposal: the
+	// approval and, in the same decision, the proposal's execution.
+	approvedEvent := func(note string) []domain.Event {
+		return []domain.Event{
+			supportcase.CaseApproved{CaseNumber: caseNo, Note: note, ApprovedAt: decidedAt, Status: supportcase.StatusApproved},
+			supportcase.CaseExecuted{CaseNumber: caseNo, Operation: supportcase.OperationRenameCompany, Target: acmeID, ExecutedAt: decidedAt, Status: supportcase.StatusCompleted},
+		}
 	}
 	rejectedEvent := func(reason string) supportcase.CaseRejected {
 		return supportcase.CaseRejected{CaseNumber: caseNo, Reason: reason, RejectedAt: decidedAt, Status: supportcase.StatusRejected}
@@ -587,9 +598,14 @@ func TestApproveAndRejectCase(t *testing.T) {
 		}
 	}
 	cases := []scenario{
-		{Name: "ApproveCase/happy path: support approves an open case with a note", Given: open(), When: approving(support, " Evidence checked. "), Then: events(approvedEvent("Evidence checked."))},
-		{Name: "ApproveCase/admin approves without a note", Given: open(), When: approving(admin, ""), Then: events(approvedEvent(""))},
-		{Name: "ApproveCase/a case that got its answer may be approved", Given: answered(), When: approving(support, ""), Then: events(approvedEvent(""))},
+		{Name: "ApproveCase/happy path: support approves an open case with a note", Given: open(), When: approving(support, " Evidence checked. "), Then: events(approvedEvent("Evidence checked.")...)},
+		{Name: "ApproveCase/admin approves without a note", Given: open(), When: approving(admin, ""), Then: events(approvedEvent("")...)},
+		{Name: "ApproveCase/a case that got its answer may be approved", Given: answered(), When: approving(support, ""), Then: events(approvedEvent("")...)},
+		{Name: "ApproveCase/a case without a proposal is approved only: nothing to execute", Given: []domain.Event{opened(func(e *supportcase.CaseOpened) { e.Proposed = nil })},
+			When: approving(support, ""), Then: events(approvedEvent("")[0])},
+		{Name: "ApproveCase/a proposal recorded before proposals were typed is approved only", Given: []domain.Event{opened(func(e *supportcase.CaseOpened) { e.Proposed = supportcase.Proposal(`{"type":"RenameCompany"}`) })},
+			When: approving(support, ""), Then: events(approvedEvent("")[0])},
+		{Name: "ApproveCase/not a completed case", Given: append(open(), approvedEvent("")...), When: approving(support, ""), Then: rule("supportcase.decided")},
 		{Name: "ApproveCase/not while waiting for information", Given: waiting(), When: approving(support, ""), Then: rule("supportcase.waiting_for_information")},
 		{Name: "ApproveCase/not an approved case", Given: approved(), When: approving(support, ""), Then: rule("supportcase.decided")},
 		{Name: "ApproveCase/not a rejected case", Given: rejected(), When: approving(support, ""), Then: rule("supportcase.decided")},
@@ -772,8 +788,9 @@ func TestProposalJSON(t *testing.T) {
 	if b, err := json.Marshal(struct{ P supportcase.Proposal }{}); err != nil || string(b) != `{"P":null}` {
 		t.Errorf("no proposal without omitempty: %s, %v", b, err)
 	}
-	if b, err := json.Marshal(wrapper{P: supportcase.Proposal(proposal)}); err != nil || string(b) != `{"p":`+proposal+`}` {
-		t.Errorf("proposal: %s, %v", b, err)
+	if b, err := json.Marshal(wrapper{P: supportcase.Proposal(`{"b":1.50,"a":"<x>","c":{"z":[1e400],"y":null}}`)}); err != nil ||
+		string(b) != `{"p":{"a":"\u003cx\u003e","b":1.50,"c":{"y":null,"z":[1e400]}}}` {
+		t.Errorf("proposal: %s, %v; want the keys sorted, the numbers as written", b, err)
 	}
 }
 

@@ -73,15 +73,33 @@ func (s *Service) RenameCompany(ctx context.Context, m Meta, accountID string, i
 	if !account.ValidID(accountID) {
 		return Result{}, domain.ErrNotFound
 	}
-	cmd := account.RenameCompany{AccountID: accountID, NewName: in.NewName, Evidence: in.Evidence, By: accountActor(m), At: s.cfg.Now()}
-	entry, _ := s.screenCompany(in.NewName)
-	return execute(ctx, s, m, accounts, accountID, account.StreamID(accountID), func(st account.State) ([]domain.Event, error) {
-		evs, err := account.Decide(st, cmd)
-		if err != nil {
-			return nil, err
-		}
-		return accountHold(st, evs, accountID, account.HoldAccount, entry, cmd.By, cmd.At)
+	by, at := accountActor(m), s.cfg.Now()
+	return s.Run(ctx, m, accountID, account.StreamID(accountID), func(u *Unit) error {
+		return u.renameCompany(accountID, in, by, at)
 	})
+}
+
+// renameCompany decides, within u, the rename of accountID by by at at and
+// emits its events: account.renamed, with an embargo hold when the new
+// name is on the restricted-party list. A case's approval runs it in the
+// approval's own attempt.
+func (u *Unit) renameCompany(accountID string, in RenameCompanyInput, by domain.Actor, at time.Time) error {
+	cmd := account.RenameCompany{AccountID: accountID, NewName: in.NewName, Evidence: in.Evidence, By: by, At: at}
+	entry, _ := u.s.screenCompany(in.NewName)
+	stream := account.StreamID(accountID)
+	st, err := Load(u, accounts, stream)
+	if err != nil {
+		return err
+	}
+	evs, err := account.Decide(st, cmd)
+	if err != nil {
+		return err
+	}
+	if evs, err = accountHold(st, evs, accountID, account.HoldAccount, entry, cmd.By, cmd.At); err != nil {
+		return err
+	}
+	u.Emit(stream, evs...)
+	return nil
 }
 
 // onAccount runs a command on one existing account: within one attempt it

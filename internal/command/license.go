@@ -2,6 +2,7 @@ package command
 
 import (
 	"context"
+	"time"
 
 	"github.com/channeldesk/channeldesk/domain"
 	"github.com/channeldesk/channeldesk/domain/account"
@@ -136,56 +137,69 @@ func (s *Service) SplitLicense(ctx context.Context, m Meta, id string, in SplitL
 		if err != nil {
 			return err
 		}
-		st, err := Load(u, licenses, license.StreamID(id))
-		if err != nil {
-			return err
-		}
-		var owner account.State
-		if st.Exists() && ids.Org(st.Owner) {
-			if owner, _, err = u.Account(st.Owner); err != nil {
-				return err
+		return u.splitLicense(id, in, by, at, &partIDs, func(owner string) error {
+			if in.ApprovalCase == "" {
+				return nil
 			}
-		}
-		cmd := license.SplitLicense{
-			LicenseID: id, EmailAuthorisation: in.EmailAuthorisation, ApprovalCase: in.ApprovalCase,
-			OwnerDomain: owner.PrimaryDomain, By: by, At: at,
-		}
-		// The split and the owner's links are decided first with
-		// placeholder IDs, so that a refused split draws none.
-		split := func(lics []string) ([]domain.StreamEvents, error) {
-			cmd.Parts = make([]license.SplitPart, len(in.Parts))
-			links := []account.Command{account.DetachLicense{AccountID: st.Owner, LicenseID: id, By: by, At: at}}
-			for i, p := range in.Parts {
-				cmd.Parts[i] = license.SplitPart{LicenseID: lics[i], Quantity: p.Quantity}
-				links = append(links, account.AttachLicense{AccountID: st.Owner, LicenseID: lics[i], By: by, At: at})
-			}
-			streams, err := license.Split(st, cmd)
-			if err != nil {
-				return nil, err
-			}
-			attached, err := decideLinks(owner, links...)
-			return append(streams, attached...), err
-		}
-		if _, err := split(placeholders("LIC-", len(in.Parts))); err != nil {
-			return err
-		}
-		if in.ApprovalCase != "" {
-			if err := approvedSplitCase(u, in.ApprovalCase, st.Owner); err != nil {
-				return err
-			}
-		}
-		if len(partIDs) != len(in.Parts) {
-			if partIDs, err = s.draw(u.ctx, numbering.License, len(in.Parts)); err != nil {
-				return err
-			}
-		}
-		streams, err := split(partIDs)
-		if err != nil {
-			return err
-		}
-		u.EmitAll(streams)
-		return nil
+			return approvedSplitCase(u, in.ApprovalCase, owner)
+		})
 	})
+}
+
+// splitLicense decides, within u, the split of license id by by at at and
+// emits its events (see SplitLicense). approval checks the approval case
+// the split names, given the license's owner, once the split itself is
+// known to be accepted; partIDs holds the license IDs drawn for the parts,
+// kept across attempts. A case's approval runs it in the approval's own
+// attempt, the case being the approval.
+func (u *Unit) splitLicense(id string, in SplitLicenseInput, by domain.Actor, at time.Time, partIDs *[]string, approval func(owner string) error) error {
+	st, err := Load(u, licenses, license.StreamID(id))
+	if err != nil {
+		return err
+	}
+	var owner account.State
+	if st.Exists() && ids.Org(st.Owner) {
+		if owner, _, err = u.Account(st.Owner); err != nil {
+			return err
+		}
+	}
+	cmd := license.SplitLicense{
+		LicenseID: id, EmailAuthorisation: in.EmailAuthorisation, ApprovalCase: in.ApprovalCase,
+		OwnerDomain: owner.PrimaryDomain, By: by, At: at,
+	}
+	// The split and the owner's links are decided first with
+	// placeholder IDs, so that a refused split draws none.
+	split := func(lics []string) ([]domain.StreamEvents, error) {
+		cmd.Parts = make([]license.SplitPart, len(in.Parts))
+		links := []account.Command{account.DetachLicense{AccountID: st.Owner, LicenseID: id, By: by, At: at}}
+		for i, p := range in.Parts {
+			cmd.Parts[i] = license.SplitPart{LicenseID: lics[i], Quantity: p.Quantity}
+			links = append(links, account.AttachLicense{AccountID: st.Owner, LicenseID: lics[i], By: by, At: at})
+		}
+		streams, err := license.Split(st, cmd)
+		if err != nil {
+			return nil, err
+		}
+		attached, err := decideLinks(owner, links...)
+		return append(streams, attached...), err
+	}
+	if _, err := split(placeholders("LIC-", len(in.Parts))); err != nil {
+		return err
+	}
+	if err := approval(st.Owner); err != nil {
+		return err
+	}
+	if len(*partIDs) != len(in.Parts) {
+		if *partIDs, err = u.s.draw(u.ctx, numbering.License, len(in.Parts)); err != nil {
+			return err
+		}
+	}
+	streams, err := split(*partIDs)
+	if err != nil {
+		return err
+	}
+	u.EmitAll(streams)
+	return nil
 }
 
 // approvedSplitCase checks that number is a support case, approved by
@@ -242,36 +256,43 @@ func (s *Service) TransferLicense(ctx context.Context, m Meta, id string, in Tra
 		if err != nil {
 			return err
 		}
-		st, err := Load(u, licenses, license.StreamID(id))
-		if err != nil {
-			return err
-		}
-		cmd := license.TransferLicense{LicenseID: id, ToAccountID: in.ToAccountID, By: by, At: at}
-		var to account.State
-		if ids.Org(in.ToAccountID) {
-			if to, cmd.To, err = u.Account(in.ToAccountID); err != nil {
-				return err
-			}
-		}
-		evs, err := license.Decide(st, cmd)
-		if err != nil {
-			return err
-		}
-		from, _, err := u.Account(st.Owner)
-		if err != nil {
-			return err
-		}
-		detached, err := decideLinks(from, account.DetachLicense{AccountID: st.Owner, LicenseID: id, By: by, At: at})
-		if err != nil {
-			return err
-		}
-		attached, err := decideLinks(to, account.AttachLicense{AccountID: in.ToAccountID, LicenseID: id, By: by, At: at})
-		if err != nil {
-			return err
-		}
-		u.Emit(license.StreamID(id), evs...)
-		u.EmitAll(detached)
-		u.EmitAll(attached)
-		return nil
+		return u.transferLicense(id, in, by, at)
 	})
+}
+
+// transferLicense decides, within u, the transfer of license id by by at
+// at and emits its events (see TransferLicense). A case's approval runs it
+// in the approval's own attempt.
+func (u *Unit) transferLicense(id string, in TransferLicenseInput, by domain.Actor, at time.Time) error {
+	st, err := Load(u, licenses, license.StreamID(id))
+	if err != nil {
+		return err
+	}
+	cmd := license.TransferLicense{LicenseID: id, ToAccountID: in.ToAccountID, By: by, At: at}
+	var to account.State
+	if ids.Org(in.ToAccountID) {
+		if to, cmd.To, err = u.Account(in.ToAccountID); err != nil {
+			return err
+		}
+	}
+	evs, err := license.Decide(st, cmd)
+	if err != nil {
+		return err
+	}
+	from, _, err := u.Account(st.Owner)
+	if err != nil {
+		return err
+	}
+	detached, err := decideLinks(from, account.DetachLicense{AccountID: st.Owner, LicenseID: id, By: by, At: at})
+	if err != nil {
+		return err
+	}
+	attached, err := decideLinks(to, account.AttachLicense{AccountID: in.ToAccountID, LicenseID: id, By: by, At: at})
+	if err != nil {
+		return err
+	}
+	u.Emit(license.StreamID(id), evs...)
+	u.EmitAll(detached)
+	u.EmitAll(attached)
+	return nil
 }

@@ -41,35 +41,41 @@ func (s *Service) MergeAccounts(ctx context.Context, m Meta, sourceID string, in
 		if err != nil {
 			return err
 		}
-		source, _, err := u.Account(sourceID)
-		if err != nil {
-			return err
-		}
-		// A target of the wrong form is not looked up; Merge names the
-		// field.
-		var target account.State
-		if account.ValidID(in.Into) {
-			if target, _, err = u.Account(in.Into); err != nil {
-				return err
-			}
-		}
-		at := s.cfg.Now()
-		plan, err := account.Merge(source, target, account.MergeAccounts{
-			SourceID: sourceID, TargetID: in.Into, Reason: in.Reason, Evidence: in.Evidence, By: by, At: at,
-		})
-		if err != nil {
-			return err
-		}
-		u.EmitAll(plan.Streams)
-		mv := merging{u: u, source: sourceID, target: target.ID, by: by, at: at}
-		if err := moveAll(mv, licenses, "license", plan.Licenses, license.StreamID, license.Move); err != nil {
-			return err
-		}
-		if err := moveAll(mv, contracts, "agreement", plan.Contracts, contract.StreamID, contract.Move); err != nil {
-			return err
-		}
-		return moveAll(mv, orders, "order", plan.Orders, order.StreamID, order.Move)
+		return u.mergeAccounts(sourceID, in, by, u.s.cfg.Now())
 	})
+}
+
+// mergeAccounts decides, within u, the merge of sourceID into in.Into by
+// by at at, and emits the events of everything it touches (see
+// MergeAccounts). A case's approval runs it in the approval's own attempt.
+func (u *Unit) mergeAccounts(sourceID string, in MergeAccountsInput, by domain.Actor, at time.Time) error {
+	source, _, err := u.Account(sourceID)
+	if err != nil {
+		return err
+	}
+	// A target of the wrong form is not looked up; Merge names the
+	// field.
+	var target account.State
+	if account.ValidID(in.Into) {
+		if target, _, err = u.Account(in.Into); err != nil {
+			return err
+		}
+	}
+	plan, err := account.Merge(source, target, account.MergeAccounts{
+		SourceID: sourceID, TargetID: in.Into, Reason: in.Reason, Evidence: in.Evidence, By: by, At: at,
+	})
+	if err != nil {
+		return err
+	}
+	u.EmitAll(plan.Streams)
+	mv := merging{u: u, source: sourceID, target: target.ID, by: by, at: at}
+	if err := moveAll(mv, licenses, "license", plan.Licenses, license.StreamID, license.Move); err != nil {
+		return err
+	}
+	if err := moveAll(mv, contracts, "agreement", plan.Contracts, contract.StreamID, contract.Move); err != nil {
+		return err
+	}
+	return moveAll(mv, orders, "order", plan.Orders, order.StreamID, order.Move)
 }
 
 // merging is one attempt of a merge, as the aggregates it moves see it.

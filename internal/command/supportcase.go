@@ -1,6 +1,7 @@
 package command
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"maps"
@@ -29,12 +30,19 @@ type OpenCaseInput struct {
 	Proposed    json.RawMessage `json:"proposed,omitempty"`
 }
 
-// OpenCase opens a support case under a newly drawn case number.
+// OpenCase opens a support case under a newly drawn case number. A
+// proposal is checked twice before anything is drawn or appended: its
+// input decodes strictly as the body of the operation it names (unknown
+// fields are refused, as the direct route refuses them), and the domain
+// checks its form and the approval rules (supportcase.Decide).
 func (s *Service) OpenCase(ctx context.Context, m Meta, in OpenCaseInput) (Result, error) {
 	at := s.cfg.Now()
 	requester := in.Requester
 	if requester == "" {
 		requester = m.Principal.ID
+	}
+	if err := checkProposalInput(in.Proposed); err != nil {
+		return Result{}, err
 	}
 	return s.create(ctx, m, numbering.Case, "CASE-", supportcase.StreamID, func(u *Unit, number string) error {
 		by, err := u.Actor(m)
@@ -123,15 +131,6 @@ type ApproveCaseInput struct {
 	Note string `json:"note,omitempty"`
 }
 
-// ApproveCase approves a case. Executing what the case proposes is a
-// command of its own (a split names the approved case, for instance).
-func (s *Service) ApproveCase(ctx context.Context, m Meta, number string, in ApproveCaseInput) (Result, error) {
-	at := s.cfg.Now()
-	return s.onCase(ctx, m, number, func(by domain.Actor) supportcase.Command {
-		return supportcase.ApproveCase{CaseNumber: number, Note: in.Note, By: by, At: at}
-	})
-}
-
 // RejectCaseInput is the body of RejectCase.
 type RejectCaseInput struct {
 	Reason string `json:"reason"`
@@ -164,4 +163,35 @@ func (u *Unit) partnerRelated(acct account.State, partnerID string) (bool, error
 		}
 	}
 	return false, nil
+}
+
+// checkProposalInput decodes the input of a proposal that names a known
+// operation as that operation's body, strictly. A proposal of another
+// form is left to the domain, which names what is wrong with it.
+func checkProposalInput(raw json.RawMessage) error {
+	var p supportcase.Proposal
+	if len(raw) == 0 || p.UnmarshalJSON(raw) != nil {
+		return nil
+	}
+	pr, ok := p.Decode()
+	if !ok {
+		return nil
+	}
+	var in any
+	switch pr.Operation {
+	case supportcase.OperationRenameCompany:
+		in = &RenameCompanyInput{}
+	case supportcase.OperationMergeAccounts:
+		in = &MergeAccountsInput{}
+	case supportcase.OperationSplitLicense:
+		in = &SplitLicenseInput{}
+	case supportcase.OperationTransferLicense:
+		in = &TransferLicenseInput{}
+	default:
+		return nil
+	}
+	if t := bytes.TrimSpace(pr.Input); len(t) == 0 || t[0] != '{' {
+		return nil // the domain names it
+	}
+	return decodeProposalInput(pr, in)
 }

@@ -98,14 +98,18 @@ func (l *loader) stories(ctx context.Context) (err error) {
 	return nil
 }
 
-// approvedCase has the customer's admin open a case proposing the command
-// proposed, and admin staff approve it with note; it returns the case
-// number.
+// approvedCase has the customer's admin open a case asking for what
+// proposed describes, and admin staff approve it with note; it returns the
+// case number. The case carries no proposal (see supportcase.Proposed):
+// support then executes the change on the customer's behalf, naming the
+// case, so the story shows both the approval and the change on behalf of
+// the customer.
 func (l *loader) approvedCase(ctx context.Context, corr string, a *accountRun, in command.OpenCaseInput, proposed any, note string) (string, error) {
-	var err error
-	if in.Proposed, err = json.Marshal(proposed); err != nil {
+	b, err := json.Marshal(proposed)
+	if err != nil {
 		return "", err
 	}
+	in.Description += "\nRequested change: " + string(b)
 	res, err := l.do("open case", func() (command.Result, error) { return l.cmds.OpenCase(ctx, meta(a.customer(), corr), in) })
 	if err != nil {
 		return "", err

@@ -1,0 +1,272 @@
+package supportcase
+
+import (
+	"bytes"
+	"encoding/json"
+	"strings"
+
+	"github.com/channeldesk/channeldesk/domain"
+	"github.com/channeldesk/channeldesk/domain/ids"
+)
+
+// Operations a case may propose: the API.md command names of the changes
+// staff execute when they approve the case.
+const (
+	OperationRenameCompany   = "RenameCompany"
+	OperationMergeAccounts   = "MergeAccounts"
+	OperationSplitLicense    = "SplitLicense"
+	OperationTransferLicense = "TransferLicense"
+)
+
+// subjectOperations maps each subject to the one operation its proposal
+// may name. Consolidation and termination have no executable operation yet
+// (see RuleNotExecutable); other never carries a proposal.
+var subjectOperations = map[string]string{
+	SubjectRename:   OperationRenameCompany,
+	SubjectMerge:    OperationMergeAccounts,
+	SubjectSplit:    OperationSplitLicense,
+	SubjectTransfer: OperationTransferLicense,
+}
+
+// Rules of proposals.
+const (
+	// RuleNotExecutable refuses a proposal on a subject whose change is not
+	// executable through a case yet (consolidation, termination): such a
+	// case is opened without a proposal, and approving it records the
+	// decision only.
+	RuleNotExecutable = "supportcase.operation_not_executable"
+	// RuleTargetNotOfAccount refuses, at execution, a proposal whose
+	// target does not belong to the case's account (a license another
+	// account owns by now).
+	RuleTargetNotOfAccount = "supportcase.target_not_of_account"
+)
+
+// Proposed is a case's proposal decoded: the command staff execute when
+// they approve the case. Its JSON form, as a client sends it in
+// OpenCase.Proposed and as CaseOpened records it, is
+//
+//	{"operation": "RenameCompany", "target": "123456HQ", "input": {...}}
+//
+// Operation is one of the Operation constants and must be the one of the
+// case's subject; Target is what the direct route addresses in its path (an
+// account ID for RenameCompany and MergeAccounts — for a merge, the account
+// merged away —, a license ID for SplitLicense and TransferLicense); Input
+// is the JSON body the direct route takes, executed as the approving staff
+// member. A split's approval_case is the case itself and may be left out.
+type Proposed struct {
+	Operation string          `json:"operation"`
+	Target    string          `json:"target"`
+	Input     json.RawMessage `json:"input"`
+}
+
+// Decode returns the proposal as a Proposed; ok is false for no proposal or
+// one that is not of that form (recorded before proposals were typed: such
+// a case is approved without executing anything).
+func (p Proposal) Decode() (Proposed, bool) {
+	if len(p) == 0 {
+		return Proposed{}, false
+	}
+	var out Proposed
+	d := json.NewDecoder(bytes.NewReader(p))
+	d.DisallowUnknownFields()
+	if d.Decode(&out) != nil || subjectFor(out.Operation) == "" {
+		return Proposed{}, false
+	}
+	return out, true
+}
+
+func subjectFor(operation string) string {
+	for s, op := range subjectOperations {
+		if op == operation {
+			return s
+		}
+	}
+	return ""
+}
+
+// The inputs as the approval rules read them: only the fields the rules
+// name. The aggregate the operation addresses validates the whole input
+// when the case is executed.
+type (
+	renameInput struct {
+		NewName  string `json:"new_name"`
+		Evidence struct {
+			EmailConfirmation struct {
+				From      string `json:"from"`
+				Reference string `json:"reference"`
+			} `json:"email_confirmation"`
+			Document struct {
+				Kind      string `json:"kind"`
+				Reference string `json:"reference"`
+			} `json:"document"`
+		} `json:"evidence"`
+	}
+	mergeInput struct {
+		Into     string   `json:"into"`
+		Reason   string   `json:"reason"`
+		Evidence []string `json:"evidence"`
+	}
+	splitInput struct {
+		Parts              []json.RawMessage `json:"parts"`
+		EmailAuthorisation struct {
+			From      string `json:"from"`
+			Reference string `json:"reference"`
+		} `json:"email_authorisation"`
+		ApprovalCase string `json:"approval_case"`
+	}
+	transferInput struct {
+		ToAccountID string `json:"to_account_id"`
+	}
+)
+
+// checkProposed checks a proposal against the case it is opened with, and
+// the approval rules of its operation (DOMAIN.md, "Support case"):
+//
+//   - subject other carries no proposal; consolidation and termination
+//     none yet (RuleNotExecutable);
+//   - the operation is the subject's, the target has the form of what the
+//     operation addresses, and the input is a JSON object;
+//   - a rename targets the case's account and carries the email
+//     confirmation from the company's domain (from, reference) and one
+//     document (kind, reference), with the new name;
+//   - a merge names both accounts (the target, merged away, and input.into,
+//     the survivor; one of them the case's account), a reason and at least
+//     one evidence reference;
+//   - a split carries its parts and the customer's email authorisation; its
+//     approval case, if named, is this case;
+//   - a transfer names the account the license goes to, another
+//     organisation: the adjustment across organisations the case exists
+//     for.
+//
+// Whether the license of a split or transfer belongs to the case's account
+// is a fact known at execution (RuleTargetNotOfAccount). Field problems
+// are reported under proposed.*; the rule violation is returned as err.
+func checkProposed(p *domain.Problems, c OpenCase, raw Proposal) error {
+	if len(raw) == 0 {
+		return nil
+	}
+	op, ok := subjectOperations[c.Subject]
+	switch {
+	case c.Subject == SubjectOther:
+		p.Add("proposed", "must be left out for subject other: it proposes no command")
+		return nil
+	case !ok && (c.Subject == SubjectConsolidation || c.Subject == SubjectTermination):
+		return domain.Rule(RuleNotExecutable,
+			"a %s is not executable through a case yet: open the case without a proposal, and staff record their decision", c.Subject)
+	case !ok:
+		return nil // the subject itself is reported
+	}
+	var pr Proposed
+	d := json.NewDecoder(bytes.NewReader(raw))
+	d.DisallowUnknownFields()
+	if err := d.Decode(&pr); err != nil {
+		p.Add("proposed", "must be {\"operation\", \"target\", \"input\"}: %s", strings.TrimPrefix(err.Error(), "json: "))
+		return nil
+	}
+	switch {
+	case pr.Operation == "":
+		p.Add("proposed.operation", "is required: %s for subject %s", op, c.Subject)
+		return nil
+	case subjectFor(pr.Operation) == "":
+		p.Add("proposed.operation", "must be RenameCompany, MergeAccounts, SplitLicense or TransferLicense")
+		return nil
+	case pr.Operation != op:
+		p.Add("proposed.operation", "must be %s for subject %s, not %s", op, c.Subject, pr.Operation)
+		return nil
+	}
+	in := bytes.TrimSpace(pr.Input)
+	if len(in) == 0 || in[0] != '{' {
+		p.Add("proposed.input", "must be a JSON object: the body of %s", op)
+		return nil
+	}
+	decode := func(v any) bool {
+		if err := json.Unmarshal(in, v); err != nil {
+			p.Add("proposed.input", "must be the body of %s: %s", op, strings.TrimPrefix(err.Error(), "json: "))
+			return false
+		}
+		return true
+	}
+	required := func(field, v string) {
+		if strings.TrimSpace(v) == "" {
+			p.Add("proposed.input."+field, "is required")
+		}
+	}
+	switch op {
+	case OperationRenameCompany:
+		if !ids.Org(pr.Target) {
+			p.Add("proposed.target", "must be the account to rename, e.g. 123456HQ")
+		} else if ids.Org(c.AccountID) && pr.Target != c.AccountID {
+			p.Add("proposed.target", "must be the case's account %s", c.AccountID)
+		}
+		var r renameInput
+		if decode(&r) {
+			required("new_name", r.NewName)
+			required("evidence.email_confirmation.from", r.Evidence.EmailConfirmation.From)
+			required("evidence.email_confirmation.reference", r.Evidence.EmailConfirmation.Reference)
+			required("evidence.document.kind", r.Evidence.Document.Kind)
+			required("evidence.document.reference", r.Evidence.Document.Reference)
+		}
+	case OperationMergeAccounts:
+		if !ids.Org(pr.Target) {
+			p.Add("proposed.target", "must be the account merged away, e.g. 123456HQ")
+		}
+		var m mergeInput
+		if decode(&m) {
+			switch {
+			case !ids.Org(m.Into):
+				p.Add("proposed.input.into", "must be the surviving account, e.g. 123456HQ")
+			case m.Into == pr.Target:
+				p.Add("proposed.input.into", "must differ from the account merged away")
+			case ids.Org(pr.Target) && ids.Org(c.AccountID) && pr.Target != c.AccountID && m.Into != c.AccountID:
+				p.Add("proposed.target", "the case's account %s must be one of the two accounts", c.AccountID)
+			}
+			required("reason", m.Reason)
+			if len(m.Evidence) == 0 {
+				p.Add("proposed.input.evidence", "must list at least one reference")
+			}
+		}
+	case OperationSplitLicense:
+		if !ids.License(pr.Target) {
+			p.Add("proposed.target", "must be the license to split, e.g. LIC-0000001")
+		}
+		var s splitInput
+		if decode(&s) {
+			if len(s.Parts) < 2 {
+				p.Add("proposed.input.parts", "must list at least two parts")
+			}
+			required("email_authorisation.from", s.EmailAuthorisation.From)
+			required("email_authorisation.reference", s.EmailAuthorisation.Reference)
+			if s.ApprovalCase != "" && s.ApprovalCase != c.CaseNumber {
+				p.Add("proposed.input.approval_case", "must be left out or be this case, %s", c.CaseNumber)
+			}
+		}
+	case OperationTransferLicense:
+		if !ids.License(pr.Target) {
+			p.Add("proposed.target", "must be the license to transfer, e.g. LIC-0000001")
+		}
+		var t transferInput
+		if decode(&t) {
+			switch {
+			case !ids.Org(t.ToAccountID):
+				p.Add("proposed.input.to_account_id", "must be the account the license goes to, e.g. 123456HQ")
+			case ids.Org(c.AccountID) && t.ToAccountID == c.AccountID:
+				p.Add("proposed.input.to_account_id", "must be another organisation than the case's account %s", c.AccountID)
+			}
+		}
+	}
+	return nil
+}
+
+// TargetOfAccount decides, at execution, whether the license a split or
+// transfer proposal targets still belongs to the case's account: owner is
+// the license's owner as loaded with the approval. Rename and merge
+// targets were checked against the account when the case was opened.
+func TargetOfAccount(s State, pr Proposed, owner string) error {
+	switch pr.Operation {
+	case OperationSplitLicense, OperationTransferLicense:
+		if owner != s.AccountID {
+			return domain.Rule(RuleTargetNotOfAccount, "license %s does not belong to the case's account %s", pr.Target, s.AccountID)
+		}
+	}
+	return nil
+}
