@@ -240,6 +240,7 @@ func Open(ctx context.Context, cfg Config) (*App, error) {
 		Waits:      d.Waits,
 		Refusals:   activity.NewRefusals(d.Pool),
 		RateLimit:  cfg.RateLimit,
+		Topology:   cfg.Topology,
 		Ready: map[string]api.Check{
 			"postgres":   func(ctx context.Context) error { return d.Pool.Ping(ctx) },
 			"migrations": func(ctx context.Context) error { return migrated(ctx, d.Store) },

@@ -58,7 +58,7 @@ type renamedWithoutEvidence struct {
 	NewName   string `json:"new_name"`
 }
 
-func (renamedWithoutEvidence) EventType() string { return "account.renamed" }
+func (renamedWithoutEvidence) EventType() string  { return "account.renamed" }
 func (renamedWithoutEvidence) SchemaVersion() int { return 1 }
 
 // taggedRetyped is account.tagged v1 with its tag a list.
@@ -67,7 +67,7 @@ type taggedRetyped struct {
 	Tag       []string `json:"tag"`
 }
 
-func (taggedRetyped) EventType() string { return "account.tagged" }
+func (taggedRetyped) EventType() string  { return "account.tagged" }
 func (taggedRetyped) SchemaVersion() int { return 1 }
 
 // vatRequired is account.vat_number_set v1 with vat_number no longer
@@ -78,7 +78,7 @@ type vatRequired struct {
 	OldVATNumber string `json:"old_vat_number,omitempty"`
 }
 
-func (vatRequired) EventType() string { return "account.vat_number_set" }
+func (vatRequired) EventType() string  { return "account.vat_number_set" }
 func (vatRequired) SchemaVersion() int { return 1 }
 
 // untaggedExtended is account.untagged v1 with a new optional member: a
@@ -89,7 +89,7 @@ type untaggedExtended struct {
 	Note      string `json:"note,omitempty"`
 }
 
-func (untaggedExtended) EventType() string { return "account.untagged" }
+func (untaggedExtended) EventType() string  { return "account.untagged" }
 func (untaggedExtended) SchemaVersion() int { return 1 }
 
 // fake is a catalog entry for event type E, as catalog.Entries lists one.
