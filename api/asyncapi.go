@@ -2,6 +2,7 @@ package api
 
 import (
 	"net/http"
+	"sync"
 
 	"github.com/channeldesk/channeldesk/domain/catalog"
 	"github.com/channeldesk/channeldesk/internal/broker"
@@ -20,11 +21,22 @@ func (s *Server) asyncAPIRoutes(mux *http.ServeMux) {
 	if top == (broker.Topology{}) {
 		top = broker.Default()
 	}
-	doc := eventschema.AsyncAPI(top, catalog.Entries())
+	doc := asyncAPIDocument(top)
 	mux.HandleFunc("GET /asyncapi.json", func(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("Content-Type", "application/json")
 		w.Header().Set("X-Content-Type-Options", "nosniff")
 		w.Header().Set("Cache-Control", "no-cache")
 		w.Write(doc)
 	})
+}
+
+// asyncAPIDocs holds the document by topology, built once each: it is some
+// 400 kB and a tenth of a second of work, and tests start many servers.
+var asyncAPIDocs sync.Map // broker.Topology → func() []byte
+
+func asyncAPIDocument(top broker.Topology) []byte {
+	build, _ := asyncAPIDocs.LoadOrStore(top, sync.OnceValue(func() []byte {
+		return eventschema.AsyncAPI(top, catalog.Entries())
+	}))
+	return build.(func() []byte)()
 }
