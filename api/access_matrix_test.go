@@ -637,8 +637,8 @@ type acxDisagreement struct {
 }
 
 var acxDisagreements = []acxDisagreement{
-	{routes: []string{"GET /asyncapi.json", "GET /v1/events"}, got: "404 invalid_request",
-		why: "API.md lists both (\"Operations\" and \"Queries\"); the server serves neither yet (no route: 404 for every caller, before authentication) — they are issue 7's (the event contract and the feed)."},
+	{routes: []string{"GET /v1/events"}, got: "404 invalid_request",
+		why: "API.md lists it (\"Queries\"); the server does not serve it yet (no route: 404 for every caller, before authentication) — it is issue 7's (the feed)."},
 }
 
 // acxKnown maps each disagreeing cell ("route | column") to the server's

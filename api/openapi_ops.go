@@ -8,6 +8,7 @@ import (
 	"github.com/channeldesk/channeldesk/domain/account"
 	"github.com/channeldesk/channeldesk/domain/order"
 	"github.com/channeldesk/channeldesk/internal/command"
+	"github.com/channeldesk/channeldesk/internal/eventschema"
 	"github.com/channeldesk/channeldesk/projections"
 	"github.com/channeldesk/channeldesk/projections/activity"
 	"github.com/channeldesk/channeldesk/projections/contracts"
@@ -26,7 +27,7 @@ var apiTags = []any{
 	map[string]any{"name": "licenses", "description": "Licenses and their allocations."},
 	map[string]any{"name": "cases", "description": "Support cases (the case workflow)."},
 	map[string]any{"name": "activity", "description": "The activity log: one record per command, accepted or not."},
-	map[string]any{"name": "operations", "description": "Health, readiness, metrics, read model state and this document."},
+	map[string]any{"name": "operations", "description": "Health, readiness, metrics, read model state, this document and the event contract."},
 }
 
 // Problem statuses by kind of operation (500, and 401 and 403 where a token
@@ -167,6 +168,9 @@ func apiOperations() []apiOperation {
 			}},
 		{Pattern: "GET /openapi.json", ID: "OpenAPI", Summary: "This document (OpenAPI 3.1).", Tag: "operations", Public: true,
 			Content: map[string]apiContent{"application/json": {Schema: map[string]any{"type": "object", "required": []string{"openapi", "info", "paths"}}}}},
+		{Pattern: "GET /asyncapi.json", ID: "AsyncAPI", Summary: "The published event contract (AsyncAPI 3.0): NATS subjects, headers and a JSON Schema per event type and version.", Tag: "operations", Public: true,
+			Content: map[string]apiContent{"application/json": {Schema: map[string]any{"type": "object", "required": []string{"asyncapi", "info", "channels", "operations", "components"},
+				"properties": map[string]any{"asyncapi": map[string]any{"const": eventschema.AsyncAPIVersion}}}}}},
 		{Pattern: "GET /v1/projections", ID: "ListProjections", Summary: "Each read model's position, lag in events and seconds, and state (staff only).", Tag: "operations",
 			Query: []apiParam{pMinPosition}, Result: listOf[projectionView](), Errors: queryErrors},
 

@@ -19,6 +19,7 @@ import (
 
 	"github.com/channeldesk/channeldesk/domain"
 	"github.com/channeldesk/channeldesk/eventstore"
+	"github.com/channeldesk/channeldesk/internal/broker"
 	"github.com/channeldesk/channeldesk/internal/calendar"
 	"github.com/channeldesk/channeldesk/internal/command"
 	"github.com/channeldesk/channeldesk/projections"
@@ -64,6 +65,9 @@ type Config struct {
 	// licenses projection reckons resolution targets with); nil counts
 	// weekends only.
 	Holidays *calendar.Calendar
+	// Topology is the NATS stream and subject prefix the relay publishes
+	// under, as GET /asyncapi.json describes them (zero: broker.Default).
+	Topology broker.Topology
 }
 
 // RefusalLog records commands that left no event (activity.Refusals).
@@ -113,6 +117,7 @@ func New(cfg Config) *Server {
 	s.contractQueries(mux)
 	s.licenseQueries(mux)
 	s.openAPIRoutes(mux)
+	s.asyncAPIRoutes(mux)
 	mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
 		s.writeProblem(w, r, &requestError{status: http.StatusNotFound, detail: "no such endpoint: " + r.Method + " " + r.URL.Path})
 	})

@@ -69,8 +69,38 @@ func (CompanyRenamed) EventType() string { return "account.renamed" }
 // SchemaVersion implements domain.Event.
 func (CompanyRenamed) SchemaVersion() int { return 1 }
 
-// AddressChanged: the organisation moved; its region follows the country.
+// Location is where an organisation is: its address and the sales region
+// that follows from the address's country.
+type Location struct {
+	Address Address `json:"address"`
+	Region  string  `json:"region"`
+}
+
+// AddressChanged: the organisation moved From one location To another; the
+// region follows the country.
+//
+// Version 2 records both sides of the move as a Location, the same shape on
+// each side. Version 1 (AddressChangedV1) wrote the new address and region
+// at the top level and the old ones as old_address and old_region; it is
+// read as version 2 through UpcastAddressChangedV1.
 type AddressChanged struct {
+	AccountID string   `json:"account_id"`
+	From      Location `json:"from"`
+	To        Location `json:"to"`
+}
+
+// EventType implements domain.Event.
+func (AddressChanged) EventType() string { return "account.address_changed" }
+
+// SchemaVersion implements domain.Event.
+func (AddressChanged) SchemaVersion() int { return 2 }
+
+// AddressChangedV1 is account.address_changed as written at schema version
+// 1, before From and To. Nothing emits it any more and the domain never
+// sees it: stored version 1 payloads are upcast to AddressChanged when they
+// are read. It stays for the published contract (its schema and golden
+// file).
+type AddressChangedV1 struct {
 	AccountID  string  `json:"account_id"`
 	Address    Address `json:"address"`
 	Region     string  `json:"region"`
@@ -79,10 +109,10 @@ type AddressChanged struct {
 }
 
 // EventType implements domain.Event.
-func (AddressChanged) EventType() string { return "account.address_changed" }
+func (AddressChangedV1) EventType() string { return "account.address_changed" }
 
 // SchemaVersion implements domain.Event.
-func (AddressChanged) SchemaVersion() int { return 1 }
+func (AddressChangedV1) SchemaVersion() int { return 1 }
 
 // VATNumberSet: the VAT number was set, changed, or (when empty) removed.
 type VATNumberSet struct {

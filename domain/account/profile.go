@@ -14,7 +14,8 @@ func changeAddress(s State, c ChangeAddress) ([]domain.Event, error) {
 		if addr == s.Address {
 			return nil, domain.Rule("account.address_unchanged", "the account is already at this address")
 		}
-		return []domain.Event{AddressChanged{AccountID: s.ID, Address: addr, Region: region, OldAddress: s.Address, OldRegion: s.Region}}, nil
+		return []domain.Event{AddressChanged{AccountID: s.ID,
+			From: Location{Address: s.Address, Region: s.Region}, To: Location{Address: addr, Region: region}}}, nil
 	})
 }
 

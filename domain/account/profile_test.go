@@ -16,7 +16,7 @@ func TestChangeAddress(t *testing.T) {
 		return account.ChangeAddress{AccountID: acmeID, Address: a, By: as(admin), At: at}
 	}
 	moved := func(a account.Address, region string) account.AddressChanged {
-		return account.AddressChanged{AccountID: acmeID, Address: a, Region: region, OldAddress: london, OldRegion: "EMEA"}
+		return account.AddressChanged{AccountID: acmeID, From: account.Location{Address: london, Region: "EMEA"}, To: account.Location{Address: a, Region: region}}
 	}
 	region := func(country, region string) scenario {
 		return scenario{
@@ -38,8 +38,8 @@ func TestChangeAddress(t *testing.T) {
 			Name:  "ChangeAddress/region: the old region is the one derived when the account last moved",
 			Given: history(moved(account.Address{Country: "US"}, "AMER")),
 			When:  move(account.Address{Country: "JP"}),
-			Then: events(account.AddressChanged{AccountID: acmeID, Address: account.Address{Country: "JP"}, Region: "APAC",
-				OldAddress: account.Address{Country: "US"}, OldRegion: "AMER"}),
+			Then: events(account.AddressChanged{AccountID: acmeID, From: account.Location{Address: account.Address{Country: "US"}, Region: "AMER"},
+				To: account.Location{Address: account.Address{Country: "JP"}, Region: "APAC"}}),
 		},
 		{
 			Name:  "ChangeAddress/state and city are recorded without surrounding white space",

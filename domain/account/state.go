@@ -233,7 +233,7 @@ func Evolve(s State, e domain.Event) State {
 		s.FormerNames = append(slices.Clip(s.FormerNames), e.OldName)
 		s.Name = e.NewName
 	case AddressChanged:
-		s.Address, s.Region = e.Address, e.Region
+		s.Address, s.Region = e.To.Address, e.To.Region
 	case VATNumberSet:
 		s.VATNumber = e.VATNumber
 	case AccountTagged:

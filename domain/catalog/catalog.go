@@ -54,6 +54,7 @@ func Entries() []Entry {
 	return []Entry{
 		entry[account.AccountRegistered]("account", "RegisterAccount"),
 		entry[account.CompanyRenamed]("account", "RenameCompany"),
+		entry[account.AddressChangedV1]("account"),
 		entry[account.AddressChanged]("account", "ChangeAddress"),
 		entry[account.VATNumberSet]("account", "SetVATNumber"),
 		entry[account.AccountTagged]("account", "TagAccount"),
@@ -114,10 +115,15 @@ func Entries() []Entry {
 	}
 }
 
-// Catalog looks event types up by name and version. It is safe for
-// concurrent use once built.
+// Catalog looks event types up by name and version and reads stored
+// payloads of any version as the current one. It is safe for concurrent use
+// once built.
 type Catalog struct {
 	byKey map[typeVersion]Entry
+	// current is the newest version of each type.
+	current map[string]int
+	// upcasters by the version they read.
+	upcasters map[typeVersion]Upcaster
 }
 
 // typeVersion is an event type at one schema version.
@@ -126,26 +132,64 @@ type typeVersion struct {
 	version int
 }
 
-// New builds a Catalog of Entries.
+// New builds a Catalog of Entries and Upcasters.
 func New() *Catalog {
-	c := &Catalog{byKey: map[typeVersion]Entry{}}
+	c := &Catalog{byKey: map[typeVersion]Entry{}, current: map[string]int{}, upcasters: map[typeVersion]Upcaster{}}
 	for _, e := range Entries() {
 		c.byKey[typeVersion{e.Type, e.Version}] = e
+		c.current[e.Type] = max(c.current[e.Type], e.Version)
+	}
+	for _, u := range Upcasters() {
+		c.upcasters[typeVersion{u.Type, u.From}] = u
 	}
 	return c
 }
 
-// Decode decodes a stored payload of type t at schema version v.
+// Decode decodes a stored payload of type t at schema version v into the
+// event at the current version of t: a payload of an older version is
+// first upcast (see Upcast), so callers (the command service loading a
+// stream, the projections) only ever see current events.
 func (c *Catalog) Decode(t string, v int, data []byte) (domain.Event, error) {
-	e, ok := c.byKey[typeVersion{t, v}]
-	if !ok {
-		return nil, fmt.Errorf("%w: %s v%d", ErrUnknownEvent, t, v)
+	cur, data, err := c.Upcast(t, v, data)
+	if err != nil {
+		return nil, err
 	}
+	e := c.byKey[typeVersion{t, cur}]
 	ev, err := e.Decode(data)
 	if err != nil {
 		return nil, fmt.Errorf("decode %s v%d: %w", t, v, err)
 	}
 	return ev, nil
+}
+
+// Upcast returns the payload data of type t at version v as the current
+// version of t, and that version: data itself when v is current, else
+// data passed through the upcasters from v, one version at a time. It
+// fails with ErrUnknownEvent for a type or version that is not in the
+// catalog (a version newer than the code knows, say).
+func (c *Catalog) Upcast(t string, v int, data []byte) (int, []byte, error) {
+	if _, ok := c.byKey[typeVersion{t, v}]; !ok {
+		return 0, nil, fmt.Errorf("%w: %s v%d", ErrUnknownEvent, t, v)
+	}
+	for cur := c.current[t]; v < cur; v++ {
+		u, ok := c.upcasters[typeVersion{t, v}]
+		if !ok {
+			return 0, nil, fmt.Errorf("%w: no upcaster from %s v%d", ErrUnknownEvent, t, v)
+		}
+		up, err := u.Up(data)
+		if err != nil {
+			return 0, nil, fmt.Errorf("upcast %s v%d: %w", t, v, err)
+		}
+		data = up
+	}
+	return v, data, nil
+}
+
+// Current returns the current (newest) version of type t, false for a type
+// not in the catalog.
+func (c *Catalog) Current(t string) (int, bool) {
+	v, ok := c.current[t]
+	return v, ok
 }
 
 // Lookup returns the entry for type t at version v.

@@ -52,7 +52,6 @@ func canonical(t *testing.T, e domain.Event) []byte {
 // in testdata (written by hand, fully populated: it is the example), which
 // decodes to the entry's type and re-encodes to exactly the same bytes.
 func TestGolden(t *testing.T) {
-	c := catalog.New()
 	for _, e := range catalog.Entries() {
 		name := goldenName(e.Type, e.Version)
 		t.Run(name, func(t *testing.T) {
@@ -61,7 +60,9 @@ func TestGolden(t *testing.T) {
 			if err != nil {
 				t.Fatalf("golden file: %v (write a fully populated example of the event there)", err)
 			}
-			decoded, err := c.Decode(e.Type, e.Version, golden)
+			// The entry's own Decode: the catalog's reads an older
+			// version as the current one (TestUpcasters).
+			decoded, err := e.Decode(golden)
 			if err != nil {
 				t.Fatalf("Decode golden: %v", err)
 			}
@@ -170,8 +171,11 @@ func TestEntries(t *testing.T) {
 		if e.Zero == nil || e.Zero.EventType() != e.Type || e.Zero.SchemaVersion() != e.Version {
 			t.Errorf("%s: Zero is %#v", name, e.Zero)
 		}
-		if len(e.EmittedBy) == 0 {
+		// Commands write the current version only.
+		if cur, _ := c.Current(e.Type); e.Version == cur && len(e.EmittedBy) == 0 {
 			t.Errorf("%s: no command emits it", name)
+		} else if e.Version < cur && len(e.EmittedBy) > 0 {
+			t.Errorf("%s: emitted by %v, but v%d is current", name, e.EmittedBy, cur)
 		}
 		if e.Decode == nil {
 			t.Errorf("%s: no Decode", name)

@@ -1,6 +1,7 @@
 package catalog
 
 import (
+	"encoding"
 	"encoding/json"
 	"reflect"
 	"slices"
@@ -53,11 +54,18 @@ const (
 var (
 	timeType      = reflect.TypeFor[time.Time]()
 	marshalerType = reflect.TypeFor[json.Marshaler]()
+	textType      = reflect.TypeFor[encoding.TextMarshaler]()
 )
 
 // ShapeOf returns the shape of the event e is the zero value of.
 func ShapeOf(e Entry) Shape {
 	return shapeOf(reflect.TypeOf(e.Zero), map[reflect.Type]bool{})
+}
+
+// ShapeOfType returns the shape of any Go type t, as ShapeOf does for an
+// event: the published envelope around events is described with it.
+func ShapeOfType(t reflect.Type) Shape {
+	return shapeOf(t, map[reflect.Type]bool{})
 }
 
 // shapeOf follows encoding/json's rules; seen stops a type that contains
@@ -73,6 +81,9 @@ func shapeOf(t reflect.Type, seen map[reflect.Type]bool) Shape {
 		return Shape{Kind: KindString, Format: "date-time"}
 	case t.Implements(marshalerType) || reflect.PointerTo(t).Implements(marshalerType):
 		return Shape{Kind: KindAny}
+	case t.Implements(textType) || reflect.PointerTo(t).Implements(textType):
+		// encoding/json writes its text as a string (a UUID, say).
+		return Shape{Kind: KindString}
 	}
 	switch t.Kind() {
 	case reflect.String:

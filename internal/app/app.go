@@ -270,6 +270,7 @@ func Open(ctx context.Context, cfg Config) (*App, error) {
 		Refusals:   activity.NewRefusals(d.Pool),
 		RateLimit:  cfg.RateLimit,
 		Holidays:   holidays,
+		Topology:   cfg.Topology,
 		Ready: map[string]api.Check{
 			"postgres":   func(ctx context.Context) error { return d.Pool.Ping(ctx) },
 			"migrations": func(ctx context.Context) error { return migrated(ctx, d.Store) },

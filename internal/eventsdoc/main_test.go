@@ -9,6 +9,8 @@ import (
 	"testing"
 
 	"github.com/channeldesk/channeldesk/domain/catalog"
+	"github.com/channeldesk/channeldesk/internal/broker"
+	"github.com/channeldesk/channeldesk/internal/eventschema"
 )
 
 // TestDocIsCurrent fails when docs/events.md is not what the catalog
@@ -40,12 +42,14 @@ func TestDocIsCurrent(t *testing.T) {
 }
 
 // TestOneRowPerEvent: every catalog entry has exactly one row, with its
-// name, version, category, every field of its shape and every command that
-// emits it; there is no other row.
+// name, version, category, subject, every field of its shape, every
+// command that emits it and the link to its committed schema; there is no
+// other row.
 func TestOneRowPerEvent(t *testing.T) {
 	entries := catalog.Entries()
 	var rows []string
-	for _, line := range strings.Split(string(render(entries)), "\n") {
+	_, events, _ := strings.Cut(string(render(entries)), "\n## Events\n")
+	for _, line := range strings.Split(events, "\n") {
 		if strings.HasPrefix(line, "| `") {
 			rows = append(rows, line)
 		}
@@ -55,13 +59,13 @@ func TestOneRowPerEvent(t *testing.T) {
 	}
 	for i, e := range entries {
 		cells := strings.Split(strings.Trim(rows[i], "| "), " | ")
-		if len(cells) != 5 {
+		if len(cells) != 7 {
 			t.Fatalf("row %d has %d cells: %s", i, len(cells), rows[i])
 		}
 		if cells[0] != "`"+e.Type+"`" || cells[1] != strconv.Itoa(e.Version) || cells[2] != "`"+e.Category+"`" {
 			t.Errorf("row %d is %s, want %s v%d in %s", i, rows[i], e.Type, e.Version, e.Category)
 		}
-		fields := strings.Split(cells[3], "<br>")
+		fields := strings.Split(cells[4], "<br>")
 		shape := catalog.ShapeOf(e)
 		if len(fields) != len(shape.Fields) {
 			t.Errorf("%s: %d fields in the row, %d in the event", e.Type, len(fields), len(shape.Fields))
@@ -72,8 +76,18 @@ func TestOneRowPerEvent(t *testing.T) {
 				t.Errorf("%s: field %d is %s, want %s", e.Type, j, fields[j], f.Name)
 			}
 		}
-		if cells[4] != strings.Join(e.EmittedBy, ", ") {
-			t.Errorf("%s: emitted by %q, want %v", e.Type, cells[4], e.EmittedBy)
+		if want := "`" + eventschema.Address(broker.Default(), e.Category, e.Type) + "`"; cells[3] != want {
+			t.Errorf("%s: subject %s, want %s", e.Type, cells[3], want)
+		}
+		if cells[5] != strings.Join(e.EmittedBy, ", ") {
+			t.Errorf("%s: emitted by %q, want %v", e.Type, cells[5], e.EmittedBy)
+		}
+		file := eventschema.FileName(e.Type, e.Version)
+		if want := "[" + file + "](schemas/" + file + ")"; cells[6] != want {
+			t.Errorf("%s v%d: schema %s, want %s", e.Type, e.Version, cells[6], want)
+		}
+		if _, err := os.Stat(filepath.Join("..", "..", "docs", "schemas", file)); err != nil {
+			t.Errorf("%s v%d: the linked schema: %v", e.Type, e.Version, err)
 		}
 	}
 }

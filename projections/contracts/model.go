@@ -127,8 +127,8 @@ func (b *builder) add(e *eventstore.Event, ev domain.Event) {
 		}
 	case account.AddressChanged:
 		if c := b.companies[ev.AccountID]; c != nil {
-			c.setAddress(ev.Address)
-			c.region = ev.Region
+			c.setAddress(ev.To.Address)
+			c.region = ev.To.Region
 			b.touchCompany(c, e)
 		}
 	case account.VATNumberSet:

@@ -62,7 +62,7 @@ func (e *env) history(rounds int, publish bool) {
 		case 1:
 			id := ids[len(ids)/2]
 			e.on("account-"+id,
-				account.AddressChanged{AccountID: id, Address: account.Address{Country: "GB", State: "Greater London", City: "Lóndon"}, Region: "EMEA"},
+				account.AddressChanged{AccountID: id, To: account.Location{Address: account.Address{Country: "GB", State: "Greater London", City: "Lóndon"}, Region: "EMEA"}},
 				account.VATNumberSet{AccountID: id, VATNumber: "GB" + id[:6]},
 				account.CompanyRenamed{AccountID: id, OldName: "whatever it was", NewName: "Renamed " + id})
 		case 2:

@@ -192,7 +192,7 @@ func (b *builder) add(e *eventstore.Event, ev domain.Event) {
 		}
 	case account.AddressChanged:
 		if r := b.rows[ev.AccountID]; r != nil {
-			r.country, r.state, r.city, r.region = ev.Address.Country, ev.Address.State, ev.Address.City, ev.Region
+			r.country, r.state, r.city, r.region = ev.To.Address.Country, ev.To.Address.State, ev.To.Address.City, ev.To.Region
 			b.touch(r, e)
 		}
 	case account.VATNumberSet:

@@ -68,7 +68,7 @@ func TestRelationshipsFollowTheEvents(t *testing.T) {
 	a, b := "700001HQ", "700002HQ"
 	e.register(registered(a, "Alpha Robotics GmbH"), registered(b, "Beta Robotics GmbH"))
 	e.on("account-"+a,
-		account.AddressChanged{AccountID: a, Address: account.Address{Country: "FR", City: "Lyon"}, Region: "EMEA"},
+		account.AddressChanged{AccountID: a, To: account.Location{Address: account.Address{Country: "FR", City: "Lyon"}, Region: "EMEA"}},
 		account.VATNumberSet{AccountID: a, VATNumber: "FR123"},
 		account.AccountTagged{AccountID: a, Tag: "strategic"}, account.AccountTagged{AccountID: a, Tag: "edu"},
 		account.AccountUntagged{AccountID: a, Tag: "strategic"},
