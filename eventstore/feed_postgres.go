@@ -110,3 +110,15 @@ func (s *Store) ReadFeed(ctx context.Context, after Position, f Filter, limit in
 	}
 	return FeedPage{Events: evs, Next: bound, CaughtUp: caughtUp}, nil
 }
+
+// PositionBefore returns the position of the last event below pos, 0 when
+// there is none. A republish gives it as the previous position of its first
+// event, as the relay did.
+func (s *Store) PositionBefore(ctx context.Context, pos Position) (Position, error) {
+	var p Position
+	err := s.pool.QueryRow(ctx, `SELECT coalesce(max(position), 0) FROM events WHERE position < $1`, pos).Scan(&p)
+	if err != nil {
+		return 0, fmt.Errorf("position before %d: %w", pos, err)
+	}
+	return p, nil
+}
