@@ -11,6 +11,7 @@ import (
 	"net/http"
 	"runtime/debug"
 	"strings"
+	"sync"
 	"time"
 	"unicode/utf8"
 
@@ -59,6 +60,13 @@ type Config struct {
 	Refusals RefusalLog
 	// RateLimit is each caller's token bucket (zero: the defaults).
 	RateLimit RateLimit
+	// Events is the event store GET /v1/events reads; FeedPoll how long a
+	// follower waits to read again once caught up (default 250ms),
+	// FeedHeartbeat how often an idle Server-Sent Events stream sends a
+	// comment (default 15s).
+	Events        EventFeed
+	FeedPoll      time.Duration
+	FeedHeartbeat time.Duration
 }
 
 // RefusalLog records commands that left no event (activity.Refusals).
@@ -74,6 +82,9 @@ type Server struct {
 	metrics *metrics
 	// limiter is nil when rate limiting is off.
 	limiter *rateLimiter
+	// stop is closed by StopStreams: following feeds end.
+	stop     chan struct{}
+	stopOnce sync.Once
 }
 
 // New builds the server and its routes.
@@ -84,7 +95,8 @@ func New(cfg Config) *Server {
 	if cfg.StaleAfter <= 0 {
 		cfg.StaleAfter = 5 * time.Second
 	}
-	s := &Server{cfg: cfg, log: cfg.Logger, metrics: newMetrics(cfg.Reads), limiter: newRateLimiter(cfg.RateLimit, cfg.Auth, time.Now)}
+	s := &Server{cfg: cfg, log: cfg.Logger, metrics: newMetrics(cfg.Reads), limiter: newRateLimiter(cfg.RateLimit, cfg.Auth, time.Now),
+		stop: make(chan struct{})}
 	if s.limiter != nil {
 		s.metrics.registry.MustRegister(s.limiter.limited)
 	}
@@ -102,6 +114,7 @@ func New(cfg Config) *Server {
 	mux.Handle("GET /v1/activity", s.authed(s.listActivity))
 	mux.Handle("GET /v1/activity/export", s.authed(s.exportActivity))
 	mux.Handle("GET /v1/projections", s.authed(s.listProjections))
+	mux.Handle("GET /v1/events", s.authed(s.eventFeed))
 	s.accountRoutes(mux)
 	s.businessRoutes(mux)
 	s.orderQueries(mux)
@@ -116,6 +129,11 @@ func New(cfg Config) *Server {
 	s.handler = s.recoverer(s.correlate(s.limits(s.rateLimit(mux, s.methodNotAllowed(mux)))))
 	return s
 }
+
+// StopStreams ends every following GET /v1/events stream (now and
+// later), so that a graceful shutdown (http.Server.RegisterOnShutdown) is
+// not held up by clients that never hang up. Idempotent.
+func (s *Server) StopStreams() { s.stopOnce.Do(func() { close(s.stop) }) }
 
 // ServeHTTP implements http.Handler.
 func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) { s.handler.ServeHTTP(w, r) }
@@ -200,6 +218,10 @@ func (w *statusWriter) WriteHeader(code int) {
 	}
 	w.ResponseWriter.WriteHeader(code)
 }
+
+// Unwrap lets http.ResponseController reach the connection (flushes and
+// write deadlines of streamed answers).
+func (w *statusWriter) Unwrap() http.ResponseWriter { return w.ResponseWriter }
 
 func (w *statusWriter) Write(b []byte) (int, error) {
 	if w.status == 0 {
