@@ -323,7 +323,7 @@ func apiOperations() []apiOperation {
 				"text/event-stream": {Schema: str(0),
 					Description: "Server-Sent Events: `id: <position>`, `event: <type>`, `data: <envelope JSON>` per event; `retry:` first; `: heartbeat` comments."},
 			},
-			Headers: map[string]string{"Cache-Control": "no-store"}, Errors: queryErrors},
+			Headers: map[string]string{"Cache-Control": "no-store", "X-Accel-Buffering": "no: a proxy (nginx) must not buffer the stream"}, Errors: queryErrors},
 	}
 	return ops
 }
