@@ -194,7 +194,7 @@ var acxRows = []acxRow{
 	{route: "GET /v1/projections", notes: []string{"projections"},
 		cells: acxUnauth + "200|200|200|200|403|403|403|403|403|403|403|403" + acxHeld, query: acxOp("/v1/projections")},
 	{route: "GET /v1/events", notes: []string{"events"},
-		cells: acxUnauth + "200|200|200|200|403|403|403|403|403|403|403|403" + acxHeld, query: acxOp("/v1/events?after=0")},
+		cells: acxUnauth + "200|403|403|200|403|403|403|403|403|403|403|403" + acxHeld, query: acxOp("/v1/events?after=0")},
 
 	// Account commands.
 	{route: "POST /v1/accounts", notes: []string{"staff-commands", "register-staff"},
@@ -595,7 +595,7 @@ var acxNotes = []struct{ key, text string }{
 	{"cases-read", "Cases: DOMAIN.md gives no rule for who reads them; docs/READ-SIDE.md and the cases read model: a customer contact sees its account's cases, a partner the cases it opened (P opened one on A; the distributor and the expired and prospect partners opened none, so they may not know A's cases exist: 404 on a case command they could run on their own cases)."},
 	{"activity-read", "DOMAIN.md lists the activity log without saying who reads it beyond the auditor; docs/READ-SIDE.md \"The activity log\": a customer contact sees its account's records and its own, a partner its own actions and the company facts of the customers it is related to (A's registration), never B's."},
 	{"projections", "API.md lists `GET /v1/projections` (the read models' positions and lag) without a rule; it is the operators' view of the service, not data of a party: staff only, anyone else 403 (it exists for every caller, so 403, not 404)."},
-	{"events", "API.md \"Queries\" and \"Principals and tokens\": the event feed of every party, for staff and `integration` principals (downstream systems); a partner or customer contact is allowed in but not permitted: 403."},
+	{"events", "API.md \"Queries\" and \"Principals and tokens\" (`integration` \"for downstream systems reading the event feed\") and issue 7 (\"for callers with the auditor or a dedicated integration role\"): the feed carries every party's events, so it is for the auditor (DOMAIN.md: read-only), `integration` principals (not a column here; api/events_feed_test.go asks as one) and admin; support and compliance, who work on cases and holds through the read models, are refused (403), and so is a partner or customer contact (allowed in but not permitted: 403). A reading for the lead to confirm."},
 	{"staff-commands", "DOMAIN.md \"Staff roles\": support runs cases and commands on behalf of customers, compliance embargo holds, the auditor is read-only; admin runs the back office. So admin and support may run a command unless a rule reserves it; compliance and the auditor may not (403)."},
 	{"register-staff", "Registering a company, a partner or an agreement is back-office work: DOMAIN.md gives partners and customers no such command; they know the endpoint, so 403."},
 	{"rename-who", "DOMAIN.md RenameCompany: \"Only staff or an unrestricted customer admin may ask [public]\"."},
@@ -636,10 +636,7 @@ type acxDisagreement struct {
 	why    string
 }
 
-var acxDisagreements = []acxDisagreement{
-	{routes: []string{"GET /v1/events"}, got: "404 invalid_request",
-		why: "API.md lists it (\"Queries\"); the server does not serve it yet (no route: 404 for every caller, before authentication) — it is issue 7's (the feed)."},
-}
+var acxDisagreements = []acxDisagreement{}
 
 // acxKnown maps each disagreeing cell ("route | column") to the server's
 // answer.

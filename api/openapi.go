@@ -66,6 +66,8 @@ type apiOperation struct {
 	// Query lists the query parameters; path parameters come from Pattern
 	// (pathParams describes them).
 	Query []apiParam
+	// Header lists request headers of the operation's own (Last-Event-ID).
+	Header []apiParam
 	// Body is the request body's type; nil for none. A body whose fields
 	// are all optional may be left out.
 	Body reflect.Type
@@ -300,6 +302,9 @@ func buildOpenAPI(ops []apiOperation) (map[string]any, []string) {
 				p = map[string]any{"$ref": "#/components/parameters/" + ref}
 			}
 			params = append(params, p)
+		}
+		for _, h := range op.Header {
+			params = append(params, map[string]any{"name": h.Name, "in": "header", "description": h.Description, "schema": h.Schema})
 		}
 		if op.Command {
 			params = append(params, map[string]any{"$ref": "#/components/parameters/IdempotencyKey"})

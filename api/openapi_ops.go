@@ -7,6 +7,7 @@ import (
 
 	"github.com/channeldesk/channeldesk/domain/account"
 	"github.com/channeldesk/channeldesk/domain/order"
+	"github.com/channeldesk/channeldesk/eventstore"
 	"github.com/channeldesk/channeldesk/internal/command"
 	"github.com/channeldesk/channeldesk/internal/eventschema"
 	"github.com/channeldesk/channeldesk/projections"
@@ -27,6 +28,7 @@ var apiTags = []any{
 	map[string]any{"name": "licenses", "description": "Licenses and their allocations."},
 	map[string]any{"name": "cases", "description": "Support cases (the case workflow)."},
 	map[string]any{"name": "activity", "description": "The activity log: one record per command, accepted or not."},
+	map[string]any{"name": "events", "description": "The event feed: every recorded event with its envelope, for downstream systems and auditors."},
 	map[string]any{"name": "operations", "description": "Health, readiness, metrics, read model state, this document and the event contract."},
 }
 
@@ -317,6 +319,35 @@ func apiOperations() []apiOperation {
 					Description: "One record (JSON) per line; the schema describes the stream as an array of its lines."},
 			},
 			Headers: map[string]string{"Content-Disposition": "attachment; filename=\"activity.csv\" or \"activity.ndjson\""}, Errors: queryErrors},
+
+		// The event feed.
+		{Pattern: "GET /v1/events", ID: "ReadEvents", Tag: "events",
+			Summary: "Every recorded event in position order, as NDJSON or Server-Sent Events; resumable from any position.",
+			Description: "For staff with the admin, auditor or integration role (anyone else: 403). Each event carries its full envelope, " +
+				"the same JSON the relay publishes to NATS; personal data stays sealed as stored (a forgotten person's never opens). " +
+				"Gap-free: the feed never passes over an event that commits later, so reconnecting with `after` (or `Last-Event-ID`) " +
+				"set to the last position received gets every later event exactly once. `Accept: text/event-stream` answers " +
+				"Server-Sent Events: `id:` is the position, `event:` the type, `data:` the envelope; idle streams get a comment every 15 s, " +
+				"with an `id:` when a filter passed over events. Without `follow` the answer ends once what had committed is sent; " +
+				"with it, it stays open and sends events as they commit.",
+			Query: []apiParam{
+				q("after", "Send the events after this position (default 0: from the start).", map[string]any{"type": "integer", "format": "int64", "minimum": 0}),
+				q("category", "Only these stream categories, comma-separated (e.g. `account,order`); unknown ones are refused with the list.",
+					map[string]any{"type": "string", "pattern": "^[a-z0-9_]+(,[a-z0-9_]+)*$"}),
+				q("type", "Only these event types, comma-separated (e.g. `account.renamed`); unknown ones are refused with the list.",
+					map[string]any{"type": "string", "pattern": "^[a-z0-9_.]+(,[a-z0-9_.]+)*$"}),
+				q("limit", "End the answer after this many events (default: no limit).", map[string]any{"type": "integer", "minimum": 1, "maximum": maxFeedLimit}),
+				q("follow", "Keep the answer open and send events as they commit: default true for Server-Sent Events, false for NDJSON.", enum("true", "false")),
+				pMinPosition},
+			Header: []apiParam{{Name: "Last-Event-ID", Description: "Sent by an EventSource that reconnects: the last position it received; takes the place of `after`.",
+				Schema: map[string]any{"type": "string", "pattern": "^[0-9]{1,19}$"}}},
+			Content: map[string]apiContent{
+				"application/x-ndjson": {Type: reflect.TypeFor[[]eventstore.Event](),
+					Description: "One event (its envelope, JSON) per line; the schema describes the stream as an array of its lines."},
+				"text/event-stream": {Schema: str(0),
+					Description: "Server-Sent Events: `id: <position>`, `event: <type>`, `data: <envelope JSON>` per event; `retry:` first; `: heartbeat` comments."},
+			},
+			Headers: map[string]string{"Cache-Control": "no-store", "X-Accel-Buffering": "no: a proxy (nginx) must not buffer the stream"}, Errors: queryErrors},
 	}
 	return ops
 }

@@ -11,6 +11,7 @@ import (
 	"net/http"
 	"runtime/debug"
 	"strings"
+	"sync"
 	"time"
 	"unicode/utf8"
 
@@ -68,6 +69,13 @@ type Config struct {
 	// Topology is the NATS stream and subject prefix the relay publishes
 	// under, as GET /asyncapi.json describes them (zero: broker.Default).
 	Topology broker.Topology
+	// Events is the event store GET /v1/events reads; FeedPoll how long a
+	// follower waits to read again once caught up (default 250ms),
+	// FeedHeartbeat how often an idle Server-Sent Events stream sends a
+	// comment (default 15s).
+	Events        EventFeed
+	FeedPoll      time.Duration
+	FeedHeartbeat time.Duration
 }
 
 // RefusalLog records commands that left no event (activity.Refusals).
@@ -83,6 +91,9 @@ type Server struct {
 	metrics *metrics
 	// limiter is nil when rate limiting is off.
 	limiter *rateLimiter
+	// stop is closed by StopStreams: following feeds end.
+	stop     chan struct{}
+	stopOnce sync.Once
 }
 
 // New builds the server and its routes.
@@ -93,7 +104,8 @@ func New(cfg Config) *Server {
 	if cfg.StaleAfter <= 0 {
 		cfg.StaleAfter = 5 * time.Second
 	}
-	s := &Server{cfg: cfg, log: cfg.Logger, metrics: newMetrics(cfg.Reads), limiter: newRateLimiter(cfg.RateLimit, cfg.Auth, time.Now)}
+	s := &Server{cfg: cfg, log: cfg.Logger, metrics: newMetrics(cfg.Reads), limiter: newRateLimiter(cfg.RateLimit, cfg.Auth, time.Now),
+		stop: make(chan struct{})}
 	if s.limiter != nil {
 		s.metrics.registry.MustRegister(s.limiter.limited)
 	}
@@ -111,6 +123,7 @@ func New(cfg Config) *Server {
 	mux.Handle("GET /v1/activity", s.authed(s.listActivity))
 	mux.Handle("GET /v1/activity/export", s.authed(s.exportActivity))
 	mux.Handle("GET /v1/projections", s.authed(s.listProjections))
+	mux.Handle("GET /v1/events", s.authed(s.eventFeed))
 	s.accountRoutes(mux)
 	s.businessRoutes(mux)
 	s.orderQueries(mux)
@@ -126,6 +139,11 @@ func New(cfg Config) *Server {
 	s.handler = s.recoverer(s.correlate(s.limits(s.rateLimit(mux, s.methodNotAllowed(mux)))))
 	return s
 }
+
+// StopStreams ends every following GET /v1/events stream (now and
+// later), so that a graceful shutdown (http.Server.RegisterOnShutdown) is
+// not held up by clients that never hang up. Idempotent.
+func (s *Server) StopStreams() { s.stopOnce.Do(func() { close(s.stop) }) }
 
 // ServeHTTP implements http.Handler.
 func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) { s.handler.ServeHTTP(w, r) }
@@ -210,6 +228,10 @@ func (w *statusWriter) WriteHeader(code int) {
 	}
 	w.ResponseWriter.WriteHeader(code)
 }
+
+// Unwrap lets http.ResponseController reach the connection (flushes and
+// write deadlines of streamed answers).
+func (w *statusWriter) Unwrap() http.ResponseWriter { return w.ResponseWriter }
 
 func (w *statusWriter) Write(b []byte) (int, error) {
 	if w.status == 0 {

@@ -34,6 +34,7 @@ Commands:
   projections status           position, lag and state of every read model
   projections rebuild NAME     rebuild a read model from the event store
   audit verify                 check the activity log's hash chains (exit 1: broken, 2: usage)
+  events republish --from POS  re-send a range of events to JetStream (duplicates dropped)
   bench                        benchmarks against raw baselines
   demo                         load a realistic data set and print a token per kind of principal
 
@@ -59,6 +60,8 @@ func run(args []string, stdout, stderr io.Writer) error {
 		return projectionsCmd(ctx, rest, stdout, stderr)
 	case "audit":
 		return audit(ctx, rest, stdout, stderr)
+	case "events":
+		return eventsCmd(ctx, rest, stdout, stderr)
 	case "bench":
 		return bench(ctx, rest, stdout, stderr)
 	case "demo":

@@ -67,6 +67,9 @@ type Config struct {
 	// RateLimit is each API caller's token bucket (zero value: the
 	// defaults of api.RateLimit; a negative PerSecond turns it off).
 	RateLimit api.RateLimit
+	// FeedPoll and FeedHeartbeat pace GET /v1/events (zero: the defaults
+	// of api.Config).
+	FeedPoll, FeedHeartbeat time.Duration
 	// TLSCert and TLSKey are the PEM files of the HTTPS certificate (chain)
 	// and its private key: both or neither; neither serves plain HTTP.
 	TLSCert, TLSKey string
@@ -281,6 +284,11 @@ func Open(ctx context.Context, cfg Config) (*App, error) {
 				return a.NATS.FlushWithContext(ctx)
 			},
 		},
+
+		// The event feed reads the store itself.
+		Events:        d.Store,
+		FeedPoll:      cfg.FeedPoll,
+		FeedHeartbeat: cfg.FeedHeartbeat,
 	})
 	return a, nil
 }
@@ -319,6 +327,8 @@ func (a *App) Run(ctx context.Context, ready func(addr string)) error {
 		MaxHeaderBytes: api.MaxHeaderBytes,
 		ErrorLog:       slog.NewLogLogger(a.cfg.Logger.Handler(), slog.LevelWarn),
 	}
+	// Following event feeds never end by themselves: Shutdown ends them.
+	srv.RegisterOnShutdown(a.API.StopStreams)
 	if a.tlsConfig != nil {
 		// The listener, not ServeTLS: the configuration is loaded once, in
 		// Open, where a bad file is reported before anything connects.

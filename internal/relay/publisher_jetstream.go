@@ -3,6 +3,7 @@ package relay
 import (
 	"context"
 	"fmt"
+	"sync/atomic"
 
 	"github.com/nats-io/nats.go"
 	"github.com/nats-io/nats.go/jetstream"
@@ -17,6 +18,9 @@ type jetStreamPublisher struct {
 	js         jetstream.JetStream
 	stream     string
 	maxPending int
+	// duplicates counts the acknowledgements that reported a duplicate: a
+	// message ID JetStream already held inside its duplicate window.
+	duplicates atomic.Int64
 }
 
 func newJetStreamPublisher(js jetstream.JetStream, stream string, maxPending int) *jetStreamPublisher {
@@ -59,6 +63,9 @@ func (p *jetStreamPublisher) Publish(ctx context.Context, msgs []*nats.Msg) (int
 			}
 			if err != nil {
 				return fmt.Errorf("publish %s: %w", msgs[acked].Header.Get(nats.MsgIdHdr), err)
+			}
+			if ack.Duplicate {
+				p.duplicates.Add(1)
 			}
 			if ack.Stream != p.stream {
 				return fmt.Errorf("publish %s: stored in stream %s, not %s", msgs[acked].Header.Get(nats.MsgIdHdr), ack.Stream, p.stream)
