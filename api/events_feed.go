@@ -209,6 +209,13 @@ func (s *Server) eventFeed(w http.ResponseWriter, r *http.Request) error {
 	h.Set("X-Content-Type-Options", "nosniff")
 	h.Set("X-Accel-Buffering", "no") // nginx: do not buffer the stream
 	w.WriteHeader(http.StatusOK)
+	if f.follow {
+		// A follower with nothing to read yet must still get its header:
+		// a client waits for it before it reads a line.
+		if err := rc.Flush(); err != nil {
+			return nil
+		}
+	}
 
 	var buf []byte
 	if f.sse {
