@@ -45,7 +45,7 @@ const (
 var feedRoles = []domain.Role{domain.RoleAdmin, domain.RoleAuditor, domain.RoleIntegration}
 
 // feedParams are the query parameters of GET /v1/events.
-var feedParams = []string{"after", "category", "type", "limit", "follow", "min_position"}
+var feedParams = []string{"after", "category", "type", "limit", "follow", "shape", "min_position"}
 
 // Known categories and types, from the event catalog, sorted.
 var feedCategories, feedTypes = func() (cats, types []string) {
@@ -69,6 +69,10 @@ type feedRequest struct {
 	limit  int // 0: no limit
 	follow bool
 	sse    bool
+	// current: each event's data upcast to the current version of its
+	// type (shape=current), schema_version saying which; otherwise the
+	// version that was written, as NATS carries it.
+	current bool
 }
 
 // parseFeed reads the parameters; Last-Event-ID (sent by an EventSource
@@ -118,6 +122,13 @@ func parseFeed(r *http.Request) (feedRequest, error) {
 		f.follow = false
 	default:
 		return f, badParam("follow", "must be true or false")
+	}
+	switch q.Get("shape") {
+	case "", "stored":
+	case "current":
+		f.current = true
+	default:
+		return f, badParam("shape", "must be stored (as written, the default) or current (upcast to the current version)")
 	}
 	return f, nil
 }
@@ -260,6 +271,14 @@ func (s *Server) eventFeed(w http.ResponseWriter, r *http.Request) error {
 				buf = append(buf, e.Type...)
 				buf = append(buf, "\ndata: "...)
 			}
+			if f.current {
+				if e, err = upcastEvent(s.catalog, e); err != nil {
+					// An event the code cannot read: never sent in a shape
+					// it does not have.
+					s.log.Error("event feed aborted: upcast", "event", page.Events[i].ID, "error", err)
+					panic(http.ErrAbortHandler)
+				}
+			}
 			if buf, err = e.AppendJSON(buf); err != nil {
 				// Not JSON in the store: never sent half-encoded.
 				s.log.Error("event feed aborted: encode", "event", e.ID, "error", err)
@@ -350,4 +369,19 @@ func (s *Server) waitHorizon(r *http.Request) error {
 		case <-time.After(20 * time.Millisecond):
 		}
 	}
+}
+
+// upcastEvent returns e with its data as the current version of its type
+// (e itself when it is current).
+func upcastEvent(c *catalog.Catalog, e *eventstore.Event) (*eventstore.Event, error) {
+	v, data, err := c.Upcast(e.Type, e.SchemaVersion, e.Data)
+	if err != nil {
+		return nil, err
+	}
+	if v == e.SchemaVersion {
+		return e, nil
+	}
+	up := *e
+	up.SchemaVersion, up.Data = v, data
+	return &up, nil
 }

@@ -338,6 +338,8 @@ func apiOperations() []apiOperation {
 					map[string]any{"type": "string", "pattern": "^[a-z0-9_.]+(,[a-z0-9_.]+)*$"}),
 				q("limit", "End the answer after this many events (default: no limit).", map[string]any{"type": "integer", "minimum": 1, "maximum": maxFeedLimit}),
 				q("follow", "Keep the answer open and send events as they commit: default true for Server-Sent Events, false for NDJSON.", enum("true", "false")),
+				q("shape", "`stored` (default): each event's data at the schema version it was written, as NATS carries it; "+
+					"`current`: upcast to the current version of its type (docs/schemas), `schema_version` saying so.", enum("stored", "current")),
 				pMinPosition},
 			Header: []apiParam{{Name: "Last-Event-ID", Description: "Sent by an EventSource that reconnects: the last position it received; takes the place of `after`.",
 				Schema: map[string]any{"type": "string", "pattern": "^[0-9]{1,19}$"}}},

@@ -19,6 +19,7 @@ import (
 	"github.com/jackc/pgx/v5/pgxpool"
 
 	"github.com/channeldesk/channeldesk/domain"
+	"github.com/channeldesk/channeldesk/domain/catalog"
 	"github.com/channeldesk/channeldesk/eventstore"
 	"github.com/channeldesk/channeldesk/internal/broker"
 	"github.com/channeldesk/channeldesk/internal/calendar"
@@ -94,6 +95,8 @@ type Server struct {
 	// stop is closed by StopStreams: following feeds end.
 	stop     chan struct{}
 	stopOnce sync.Once
+	// catalog upcasts the feed's events for shape=current.
+	catalog *catalog.Catalog
 }
 
 // New builds the server and its routes.
@@ -104,7 +107,7 @@ func New(cfg Config) *Server {
 	if cfg.StaleAfter <= 0 {
 		cfg.StaleAfter = 5 * time.Second
 	}
-	s := &Server{cfg: cfg, log: cfg.Logger, metrics: newMetrics(cfg.Reads), limiter: newRateLimiter(cfg.RateLimit, cfg.Auth, time.Now),
+	s := &Server{cfg: cfg, log: cfg.Logger, catalog: catalog.New(), metrics: newMetrics(cfg.Reads), limiter: newRateLimiter(cfg.RateLimit, cfg.Auth, time.Now),
 		stop: make(chan struct{})}
 	if s.limiter != nil {
 		s.metrics.registry.MustRegister(s.limiter.limited)
