@@ -508,7 +508,7 @@ var acxRows = []acxRow{
 			if fresh {
 				l = w.freshLicense(w.A)
 			}
-			return acxReq{"/v1/licenses/" + l + "/transfer", map[string]any{"to_account_id": w.B}}
+			return acxReq{"/v1/licenses/" + l + "/transfer", map[string]any{"to_account_id": w.B, "approval_case": w.approvedTransferCase()}}
 		}, other: func(w *acxWorld) acxReq {
 			return acxReq{"/v1/licenses/" + w.lic3 + "/transfer", map[string]any{"to_account_id": w.A}}
 		}}},
@@ -616,7 +616,7 @@ var acxNotes = []struct{ key, text string }{
 	{"discount-who", "SetDiscountLevel: the vendor's price decision (staff); the customer's contacts and partners may not (403)."},
 	{"manage-rights", "GrantManageRights / RevokeManageRights: the customer gives and takes manage rights (its unrestricted contact); the managing partner may not grant or revoke them (403)."},
 	{"licensing-tools", "DOMAIN.md License: allocating (and returning, reallocating, splitting) is for an \"unrestricted contact of the owning org only\"; support runs commands on behalf of customers (DOMAIN.md \"Staff roles\"); a partner with view rights sees the license but may not use the tools (403)."},
-	{"transfer-who", "TransferLicense: the customer's unrestricted contact asks through a support case, not directly (403); staff transfer."},
+	{"transfer-who", "TransferLicense: the customer's unrestricted contact asks through a support case, not directly (403); staff transfer, naming the approved case."},
 	{"renew-who", "DOMAIN.md RenewMaintenance: \"only the customer itself, or a partner with view rights on that license (renewal partner), may renew [seed]\": staff may not (403); P is A's renewal partner with `all` view rights."},
 	{"case-open", "OpenCase: DOMAIN.md names the requester: a customer contact (restricted too: opening a case changes nothing on the account), or an active partner through an org admin or business executive, for a customer it is related to; support opens on a customer's behalf."},
 	{"case-staff", "RequestInformation, ApproveCase, RejectCase: DOMAIN.md — staff (support); the requester and every other contact may not (403, whatever the case)."},
@@ -900,6 +900,17 @@ func (w *acxWorld) freshCase(token, requester string) string {
 		w.t.Fatalf("set-up: open case: %d %s", r.status, r.raw)
 	}
 	return r.body["id"].(string)
+}
+
+// approvedTransferCase opens a transfer case on A for its contact
+// C-000501 and approves it without a proposal: the authority a staff
+// transfer names, good for one transfer.
+func (w *acxWorld) approvedTransferCase() string {
+	w.t.Helper()
+	n := w.ok("POST", "/v1/cases", map[string]any{"request_type": "licensing", "subject": "transfer", "account_id": w.A,
+		"description": "Please transfer", "requester": "customer:" + w.A + "/C-000501"}).body["id"].(string)
+	w.ok("POST", "/v1/cases/"+n+"/approve", map[string]any{})
+	return n
 }
 
 func acxCaseBody(c *acxCaller, account string) map[string]any {

@@ -345,12 +345,30 @@ func TestLicenses(t *testing.T) {
 	e.refused(e.do("DELETE", lic+"/allocations/10.0.0.9", owner, nil), before, 422, "rule_violation")
 	r = e.do("DELETE", lic+"/allocations/10.0.0.5", owner, nil)
 	wantAnswer(t, r, 200, "LIC-0000001", "license-LIC-0000001", 4, "license.allocation_returned")
+	// Only on an approved transfer case of the owner, which it completes:
+	// one case, one transfer.
 	before = e.events()
-	e.refused(e.do("POST", lic+"/transfer", e.support, map[string]any{"to_account_id": "999999ZZ"}), before, 422, "rule_violation")
-	e.refused(e.do("POST", lic+"/transfer", e.support, map[string]any{"to_account_id": cust}), before, 422, "rule_violation")
-	e.refused(e.do("POST", lic+"/transfer", e.support, map[string]any{"to_account_id": "bogus"}), before, 422, "validation_failed")
-	r = e.do("POST", lic+"/transfer", e.support, map[string]any{"to_account_id": newOwner})
-	wantAnswer(t, r, 200, "LIC-0000001", "license-LIC-0000001", 5, "license.transferred", "account.license_detached", "account.license_attached")
+	e.refused(e.do("POST", lic+"/transfer", e.support, map[string]any{"to_account_id": newOwner}), before, 422, "rule_violation") // no case
+	r = e.do("POST", "/v1/cases", owner, map[string]any{"request_type": "licensing", "subject": "transfer", "account_id": cust, "description": "Transfer to the buyer"})
+	wantAnswer(t, r, 201, "CASE-000001", "supportcase-CASE-000001", 1, "supportcase.opened")
+	before = e.events()
+	withCase := func(to string) map[string]any {
+		return map[string]any{"to_account_id": to, "approval_case": "CASE-000001"}
+	}
+	e.refused(e.do("POST", lic+"/transfer", e.support, withCase(newOwner)), before, 422, "rule_violation") // not approved yet
+	wantAnswer(t, e.do("POST", "/v1/cases/CASE-000001/approve", e.support, `{}`), 200, "CASE-000001", "supportcase-CASE-000001", 2, "supportcase.approved")
+	before = e.events()
+	e.refused(e.do("POST", lic+"/transfer", e.support, withCase("999999ZZ")), before, 422, "rule_violation")
+	e.refused(e.do("POST", lic+"/transfer", e.support, withCase(cust)), before, 422, "rule_violation")
+	e.refused(e.do("POST", lic+"/transfer", e.support, withCase("bogus")), before, 422, "validation_failed")
+	e.refused(e.do("POST", lic+"/transfer", e.support, map[string]any{"to_account_id": newOwner, "approval_case": "CASE-1"}), before, 422, "validation_failed")
+	r = e.do("POST", lic+"/transfer", e.support, withCase(newOwner))
+	wantAnswer(t, r, 200, "LIC-0000001", "license-LIC-0000001", 5, "license.transferred", "account.license_detached", "account.license_attached", "supportcase.executed")
+	before = e.events()
+	e.refused(e.do("POST", lic+"/transfer", e.support, map[string]any{"to_account_id": cust, "approval_case": "CASE-000001"}), before, 422, "rule_violation") // used
+	if c := e.get(t, "/v1/cases/CASE-000001", e.support); c["status"] != "completed" || len(c["change_events"].([]any)) != 3 {
+		t.Fatalf("the transfer did not complete its case: %v", c)
+	}
 	// The old owner's contact no longer reaches it; the new owner's does.
 	before = e.events()
 	e.refused(e.do("POST", lic+"/allocations", owner, alloc), before, 404, "not_found")

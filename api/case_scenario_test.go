@@ -223,6 +223,61 @@ func TestCaseTransfer(t *testing.T) {
 	}
 }
 
+// TestCaseConsolidation: the survivor's admin asks to join two other
+// accounts of the organisation into its own; approving the case merges
+// both, with what they hold, in the approval's one append. A
+// consolidation one of whose merges is refused executes none of them.
+func TestCaseConsolidation(t *testing.T) {
+	t.Parallel()
+	e := start(t)
+	dst, _ := e.register("Case Consolidated Holding AG")
+	src1, _ := e.register("Case Consolidated Sales GmbH")
+	src2, _ := e.register("Case Consolidated Services GmbH")
+	e.fulfilled(src1, 25) // ORD-0000001, LIC-0000001
+	requester := e.customerContact(dst, "C-000606", domain.AccessUnrestricted)
+	input := map[string]any{"sources": []string{src1, src2}, "reason": "merger", "evidence": []string{"doc:board-resolution.pdf"}}
+
+	// Refused at execution: the second account was merged elsewhere in
+	// the meantime; nothing of the first merge is recorded either.
+	other, _ := e.register("Case Elsewhere GmbH")
+	r := e.do("POST", "/v1/cases", requester, caseBody("consolidation", dst, "ConsolidateAccounts", dst, input))
+	wantAnswer(t, r, 201, "CASE-000001", "supportcase-CASE-000001", 1, "supportcase.opened")
+	wantAnswer(t, e.do("POST", "/v1/accounts/"+src2+"/merge", e.support, map[string]any{"into": other, "reason": "duplicate", "evidence": []string{"doc:dup"}}),
+		200, src2, "account-"+src2, 2, "account.merged", "account.merge_received")
+	before := e.events()
+	r = e.do("POST", "/v1/cases/CASE-000001/approve", e.support, `{}`)
+	wantProblem(t, r, 422, "rule_violation")
+	if d, _ := r.body["detail"].(string); !strings.Contains(d, "account.merged") || !strings.Contains(d, src2) {
+		t.Fatalf("the refusal does not name the merged account: %s", r.raw)
+	}
+	if n := e.events(); n != before+1 {
+		t.Fatalf("a refused consolidation appended %d events, want its record only", n-before)
+	}
+	if a := e.get(t, "/v1/accounts/"+src1, e.admin); a["account_id"] != src1 || a["status"] != "active" {
+		t.Fatalf("the first account was merged by a refused consolidation: %v", a)
+	}
+	wantAnswer(t, e.do("POST", "/v1/cases/CASE-000001/reject", e.support, map[string]any{"reason": "One of the accounts is merged elsewhere."}),
+		200, "CASE-000001", "supportcase-CASE-000001", 3, "supportcase.rejected")
+
+	// Executed: both join the survivor, with the license and order.
+	src3, _ := e.register("Case Consolidated Support GmbH")
+	input["sources"] = []string{src1, src3}
+	number, _ := e.caseToApproval(t, requester, caseBody("consolidation", dst, "ConsolidateAccounts", dst, input),
+		"account.merged", "account.merge_received", "account.merge_received", "license.owner_changed", "order.customer_changed", "account.merged")
+	for _, src := range []string{src1, src3} {
+		if a := e.get(t, "/v1/accounts/"+src, e.admin); a["account_id"] != dst || !strings.Contains(string(mustJSON(t, a["merged_from"])), src) {
+			t.Fatalf("%s answers as %v", src, a)
+		}
+	}
+	if l := e.licensesOf(t, dst)["LIC-0000001"]; l == nil || l["account_id"] != dst {
+		t.Fatalf("the license did not follow: %v", e.licensesOf(t, dst))
+	}
+	c := e.get(t, "/v1/cases/"+number, e.support)
+	if c["status"] != "completed" || len(c["change_events"].([]any)) != 6 {
+		t.Fatalf("case after the consolidation: %v", c)
+	}
+}
+
 // TestCaseProposalsRefused: a proposal is checked when the case is opened;
 // a malformed one, or one for a change not executable through a case yet
 // (consolidation, termination), opens nothing.
@@ -248,7 +303,9 @@ func TestCaseProposalsRefused(t *testing.T) {
 		{"a rename of another account", caseBody("rename", cust, "RenameCompany", other, rename), 422, "validation_failed", "proposed.target"},
 		{"a merge without reason or evidence", caseBody("merge", cust, "MergeAccounts", other, map[string]any{"into": cust}), 422, "validation_failed", "proposed.input.reason"},
 		{"a transfer to the owner itself", caseBody("transfer", cust, "TransferLicense", "LIC-0000001", map[string]any{"to_account_id": cust}), 422, "validation_failed", "proposed.input.to_account_id"},
-		{"consolidation", caseBody("consolidation", cust, "MergeAccounts", other, map[string]any{}), 422, "rule_violation", "supportcase.operation_not_executable"},
+		{"a consolidation is not a merge", caseBody("consolidation", cust, "MergeAccounts", other, map[string]any{}), 422, "validation_failed", "proposed.operation"},
+		{"a consolidation of one account", caseBody("consolidation", cust, "ConsolidateAccounts", cust,
+			map[string]any{"sources": []string{other}, "reason": "merger", "evidence": []string{"doc:x"}}), 422, "validation_failed", "proposed.input.sources"},
 		{"termination", caseBody("termination", cust, "TerminateContract", "ELA-000001", map[string]any{}), 422, "rule_violation", "supportcase.operation_not_executable"},
 	} {
 		r := e.do("POST", "/v1/cases", requester, tc.body)

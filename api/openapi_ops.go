@@ -267,7 +267,10 @@ func apiOperations() []apiOperation {
 		cmd[NoBody]("DELETE /v1/licenses/{id}/allocations/{host_id}", http.StatusOK, "Return a license server's allocation."),
 		cmd[command.ReallocateLicenseInput]("POST /v1/licenses/{id}/reallocate", http.StatusOK, "Move an allocation to another license server."),
 		cmd[command.SplitLicenseInput]("POST /v1/licenses/{id}/split", http.StatusOK, "Split the license."),
-		cmd[command.TransferLicenseInput]("POST /v1/licenses/{id}/transfer", http.StatusOK, "Transfer the license to another account."),
+		described(cmd[command.TransferLicenseInput]("POST /v1/licenses/{id}/transfer", http.StatusOK, "Transfer the license to another account."),
+			"Staff only, and only on an approved transfer case of the license's owner that proposed no change itself, named in `approval_case` "+
+				"(without one: 422 rule_violation, rule license.transfer_needs_case). The transfer completes the case in the same append "+
+				"(`supportcase.executed`), so one case approves one transfer; a case proposing the transfer is executed by its approval instead."),
 		cmd[NoBody]("POST /v1/licenses/{id}/renew", http.StatusOK, "Renew maintenance."),
 		{Pattern: "GET /v1/licenses", ID: "ListLicenses", Tag: "licenses", Summary: "Licenses the caller may see (view rights), by account or expiring maintenance.",
 			Query: []apiParam{q("account", "Account ID (a merged ID answers under the survivor).", str(0)),
@@ -278,13 +281,17 @@ func apiOperations() []apiOperation {
 		// Support cases.
 		described(cmd[command.OpenCaseInput]("POST /v1/cases", http.StatusCreated, "Open a support case."),
 			"`proposed`, when given, is the change the case asks for, which approving the case executes: "+
-				"`{\"operation\": \"RenameCompany\"|\"MergeAccounts\"|\"SplitLicense\"|\"TransferLicense\", \"target\": \"<id>\", \"input\": {...}}` — "+
-				"the operation of the case's subject (rename, merge, split, transfer), the ID the direct route takes in its path "+
+				"`{\"operation\": \"RenameCompany\"|\"MergeAccounts\"|\"SplitLicense\"|\"TransferLicense\"|\"ConsolidateAccounts\", \"target\": \"<id>\", \"input\": {...}}` — "+
+				"the operation of the case's subject (rename, merge, split, transfer, consolidation), the ID the direct route takes in its path "+
 				"(the account renamed or merged away, the license split or transferred) and the body it takes. "+
-				"Subject `other` carries no proposal; `consolidation` and `termination` none yet (422 rule_violation, rule supportcase.operation_not_executable). "+
+				"A consolidation has no direct route: its target is the case's account, which survives, and its input "+
+				"`{\"sources\": [2 to 20 account IDs], \"reason\": \"duplicate\"|\"acquisition\"|\"merger\"|\"downsizing\", \"evidence\": [...]}`; "+
+				"approving it merges every source into the case's account in the one append. "+
+				"Subject `other` carries no proposal; `termination` none yet (422 rule_violation, rule supportcase.operation_not_executable). "+
 				"Approval rules checked here (422 validation_failed, fields `proposed.*`, nothing appended): a rename targets the case's account and carries "+
 				"the email confirmation and one document; a merge names both accounts (one of them the case's), a reason and evidence; a split its parts "+
-				"and the email authorisation; a transfer another organisation. Unknown input fields are refused as the direct route refuses them."),
+				"and the email authorisation; a transfer another organisation; a consolidation two to twenty other accounts, each once, a reason and evidence. "+
+				"Unknown input fields are refused as the direct route refuses them."),
 		cmd[command.RequestInformationInput]("POST /v1/cases/{number}/request-info", http.StatusOK, "Ask the requester for information."),
 		cmd[command.ProvideInformationInput]("POST /v1/cases/{number}/provide-info", http.StatusOK, "Provide the information asked for."),
 		described(cmd[command.ApproveCaseInput]("POST /v1/cases/{number}/approve", http.StatusOK, "Approve the case."),

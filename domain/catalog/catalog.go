@@ -88,6 +88,7 @@ func Entries() []Entry {
 		entry[license.Reallocated]("license", "ReallocateLicense"),
 		entry[license.LicenseSplit]("license", "SplitLicense"),
 		entry[license.Rescinded]("license", "SplitLicense"),
+		entry[license.TransferredV1]("license"),
 		entry[license.Transferred]("license", "TransferLicense"),
 		entry[license.MaintenanceRenewed]("license", "RenewMaintenance"),
 		entry[license.OwnerChanged]("license", "MergeAccounts"),

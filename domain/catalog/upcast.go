@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 
 	"github.com/channeldesk/channeldesk/domain/account"
+	"github.com/channeldesk/channeldesk/domain/license"
 )
 
 // Upcaster turns a stored payload of event type Type at schema version From
@@ -26,5 +27,6 @@ type Upcaster struct {
 func Upcasters() []Upcaster {
 	return []Upcaster{
 		{Type: account.AddressChangedV1{}.EventType(), From: 1, Up: account.UpcastAddressChangedV1},
+		{Type: license.TransferredV1{}.EventType(), From: 1, Up: license.UpcastTransferredV1},
 	}
 }

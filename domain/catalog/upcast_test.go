@@ -10,6 +10,7 @@ import (
 
 	"github.com/channeldesk/channeldesk/domain/account"
 	"github.com/channeldesk/channeldesk/domain/catalog"
+	"github.com/channeldesk/channeldesk/domain/license"
 )
 
 // TestUpcasters: every version of a type but the newest has exactly one
@@ -157,5 +158,28 @@ func TestUpcastUnknown(t *testing.T) {
 		if _, _, err := c.Upcast(tc.typ, tc.v, []byte(`{}`)); !errors.Is(err, catalog.ErrUnknownEvent) {
 			t.Errorf("Upcast(%s v%d) = %v, want ErrUnknownEvent", tc.typ, tc.v, err)
 		}
+	}
+}
+
+// TestDecodeUpcastsTransferredV1: a transfer recorded before transfers
+// named their case is read as version 2 without one; a member
+// approval_case that version 1 ignored stays ignored.
+func TestDecodeUpcastsTransferredV1(t *testing.T) {
+	c := catalog.New()
+	v1, err := os.ReadFile(goldenPath("license.transferred.v1"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, payload := range [][]byte{v1, []byte(`{"from_account_id":"123456HQ","to_account_id":"654321AB","Approval_Case":"CASE-000001"}`)} {
+		got, err := c.Decode("license.transferred", 1, payload)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if want := (license.Transferred{FromAccountID: "123456HQ", ToAccountID: "654321AB"}); got != want {
+			t.Errorf("Decode v1 %s = %#v, want %#v", payload, got, want)
+		}
+	}
+	if _, err := c.Decode("license.transferred", 1, []byte(`null`)); err == nil {
+		t.Error("a null version 1 payload was upcast")
 	}
 }

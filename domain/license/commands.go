@@ -94,6 +94,11 @@ type SplitLicense struct {
 type TransferLicense struct {
 	LicenseID   string
 	ToAccountID string
+	// ApprovalCase is the support case (CASE-000001) that approved the
+	// transfer: a license goes to another organisation only through one
+	// (license.transfer_needs_case). The command service checks that the
+	// case is approved for it and completes the case in the same append.
+	ApprovalCase string
 	// To is the fact of the account ToAccountID.
 	To domain.OrgRef
 	By domain.Actor

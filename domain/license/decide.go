@@ -271,11 +271,15 @@ func transfer(s State, c TransferLicense) ([]domain.Event, error) {
 	}
 	var p domain.Problems
 	checkOrg(&p, "to_account_id", c.ToAccountID)
+	if c.ApprovalCase != "" && !ids.Case(c.ApprovalCase) {
+		p.Add("approval_case", "must be a case number such as CASE-000001")
+	}
 	if err := p.Err(); err != nil {
 		return nil, err
 	}
 	// License adjustments across organisations go through a support case
-	// that staff execute: the owner's contacts may not transfer themselves.
+	// that staff execute: the owner's contacts may not transfer themselves,
+	// and staff only on an approved case.
 	if err := mayAct(s, c.LicenseID, c.By, staffOnly); err != nil {
 		return nil, err
 	}
@@ -283,6 +287,10 @@ func transfer(s State, c TransferLicense) ([]domain.Event, error) {
 		return nil, err
 	}
 	switch {
+	case c.ApprovalCase == "":
+		return nil, domain.Rule("license.transfer_needs_case",
+			"a license goes to another organisation only through an approved support case: open a transfer case proposing it "+
+				"(approving the case executes it), or name the approved case in approval_case")
 	case !c.To.Exists || c.To.ID != c.ToAccountID:
 		return nil, domain.Rule("license.transfer_target_unknown", "there is no customer account %s", c.ToAccountID)
 	case c.To.MergedInto != "":
@@ -293,7 +301,7 @@ func transfer(s State, c TransferLicense) ([]domain.Event, error) {
 		return nil, domain.Rule("license.transfer_allocated",
 			"license %s has %d users allocated to %d license servers: return them before transferring", s.ID, s.Allocated(), len(s.Allocations))
 	}
-	return []domain.Event{Transferred{FromAccountID: s.Owner, ToAccountID: c.ToAccountID}}, nil
+	return []domain.Event{Transferred{FromAccountID: s.Owner, ToAccountID: c.ToAccountID, ApprovalCase: c.ApprovalCase}}, nil
 }
 
 func renew(s State, c RenewMaintenance) ([]domain.Event, error) {

@@ -117,17 +117,40 @@ func (Rescinded) EventType() string { return "license.rescinded" }
 // SchemaVersion implements domain.Event.
 func (Rescinded) SchemaVersion() int { return 1 }
 
-// Transferred: the license was transferred to another account.
+// Transferred: the license was transferred to another account, on the
+// authority of the support case ApprovalCase. Version 1
+// (TransferredV1) had no case; it is read as version 2 with an empty
+// ApprovalCase through UpcastTransferredV1.
 type Transferred struct {
 	FromAccountID string `json:"from_account_id"`
 	ToAccountID   string `json:"to_account_id"`
+	// ApprovalCase is the support case that approved the transfer; empty
+	// only in transfers recorded (as version 1) before every transfer
+	// needed one.
+	ApprovalCase string `json:"approval_case,omitempty"`
 }
 
 // EventType implements domain.Event.
 func (Transferred) EventType() string { return "license.transferred" }
 
 // SchemaVersion implements domain.Event.
-func (Transferred) SchemaVersion() int { return 1 }
+func (Transferred) SchemaVersion() int { return 2 }
+
+// TransferredV1 is license.transferred as written at schema version 1,
+// before transfers named their approval case. Nothing emits it any more
+// and the domain never sees it: stored version 1 payloads are upcast to
+// Transferred when they are read. It stays for the published contract
+// (its schema and golden file).
+type TransferredV1 struct {
+	FromAccountID string `json:"from_account_id"`
+	ToAccountID   string `json:"to_account_id"`
+}
+
+// EventType implements domain.Event.
+func (TransferredV1) EventType() string { return "license.transferred" }
+
+// SchemaVersion implements domain.Event.
+func (TransferredV1) SchemaVersion() int { return 1 }
 
 // MaintenanceRenewed: Subscription Advantage was renewed for one year, its
 // end date moving From one date To another (YYYY-MM-DD).

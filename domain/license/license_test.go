@@ -214,11 +214,11 @@ func TestAllocateLicense(t *testing.T) {
 		{Name: "AllocateLicense/who: the system issues licenses but does not allocate them", Given: lic(), When: alloc(license.HostMAC, mac, 5, system), Then: fails(domain.ErrForbidden)},
 		{Name: "AllocateLicense/who: the zero actor may not", Given: lic(), When: alloc(license.HostMAC, mac, 5, domain.Actor{}), Then: fails(domain.ErrForbidden)},
 		{
-			Name: "AllocateLicense/who: after a transfer the old owner's contacts are strangers", Given: append(lic(), license.Transferred{FromAccountID: acmeID, ToAccountID: targetID}),
+			Name: "AllocateLicense/who: after a transfer the old owner's contacts are strangers", Given: append(lic(), license.Transferred{FromAccountID: acmeID, ToAccountID: targetID, ApprovalCase: transferCase}),
 			When: alloc(license.HostMAC, mac, 5, ann), Then: fails(domain.ErrNotFound),
 		},
 		{
-			Name: "AllocateLicense/who: after a transfer the new owner's contacts may allocate", Given: append(lic(), license.Transferred{FromAccountID: acmeID, ToAccountID: targetID}),
+			Name: "AllocateLicense/who: after a transfer the new owner's contacts may allocate", Given: append(lic(), license.Transferred{FromAccountID: acmeID, ToAccountID: targetID, ApprovalCase: transferCase}),
 			When: alloc(license.HostMAC, mac, 5, newOwner), Then: events(macAlloc(5)),
 		},
 		{
@@ -517,21 +517,24 @@ func withCaseNumber(n string) func(*license.SplitLicense) {
 	return func(c *license.SplitLicense) { c.ApprovalCase = n }
 }
 
+// transferCase approved the transfers of the license's scenarios.
+const transferCase = "CASE-000009"
+
 func TestTransferLicense(t *testing.T) {
 	to := func(id string, by domain.Actor) license.TransferLicense {
-		return license.TransferLicense{LicenseID: licID, ToAccountID: id, To: domain.OrgRef{ID: id, Exists: true}, By: by, At: at}
+		return license.TransferLicense{LicenseID: licID, ToAccountID: id, ApprovalCase: transferCase, To: domain.OrgRef{ID: id, Exists: true}, By: by, At: at}
 	}
 	edited := func(c license.TransferLicense, edit func(*license.TransferLicense)) license.TransferLicense {
 		edit(&c)
 		return c
 	}
 	cases := []scenario{
-		{Name: "TransferLicense/happy path: support staff transfer a license to another account", Given: lic(), When: to(targetID, support), Then: events(license.Transferred{FromAccountID: acmeID, ToAccountID: targetID})},
-		{Name: "TransferLicense/who: admin staff may transfer", Given: lic(), When: to(targetID, admin), Then: events(license.Transferred{FromAccountID: acmeID, ToAccountID: targetID})},
+		{Name: "TransferLicense/happy path: support staff transfer a license to another account", Given: lic(), When: to(targetID, support), Then: events(license.Transferred{FromAccountID: acmeID, ToAccountID: targetID, ApprovalCase: transferCase})},
+		{Name: "TransferLicense/who: admin staff may transfer", Given: lic(), When: to(targetID, admin), Then: events(license.Transferred{FromAccountID: acmeID, ToAccountID: targetID, ApprovalCase: transferCase})},
 		{
 			Name:  "TransferLicense/refused while allocations are active: once returned the transfer proceeds",
 			Given: append(allocated(), license.AllocationReturned{HostID: mac}, license.AllocationReturned{HostID: host}),
-			When:  to(targetID, support), Then: events(license.Transferred{FromAccountID: acmeID, ToAccountID: targetID}),
+			When:  to(targetID, support), Then: events(license.Transferred{FromAccountID: acmeID, ToAccountID: targetID, ApprovalCase: transferCase}),
 		},
 		{Name: "TransferLicense/refused while allocations are active", Given: allocated(), When: to(targetID, support), Then: rule("license.transfer_allocated")},
 		{Name: "TransferLicense/refused while allocations are active: one server is enough", Given: append(allocated(), license.AllocationReturned{HostID: mac}), When: to(targetID, support), Then: rule("license.transfer_allocated")},
@@ -544,6 +547,8 @@ func TestTransferLicense(t *testing.T) {
 		{Name: "TransferLicense/an unknown license is not found", When: to(targetID, support), Then: fails(domain.ErrNotFound)},
 
 		// Adjustments across organisations go through a case that staff execute.
+		{Name: "TransferLicense/staff transfer only on an approved case", Given: lic(), When: edited(to(targetID, support), func(c *license.TransferLicense) { c.ApprovalCase = "" }), Then: rule("license.transfer_needs_case")},
+		{Name: "TransferLicense/approval case: a case number", Given: lic(), When: edited(to(targetID, support), func(c *license.TransferLicense) { c.ApprovalCase = "42" }), Then: invalid("approval_case")},
 		{Name: "TransferLicense/who: the owner's unrestricted contact asks through a support case, not directly", Given: lic(), When: to(targetID, ann), Then: fails(domain.ErrForbidden)},
 		{Name: "TransferLicense/who: a contact of the receiving account is told the license does not exist", Given: lic(), When: to(targetID, newOwner), Then: fails(domain.ErrNotFound)},
 		{Name: "TransferLicense/who: a partner is told the license does not exist", Given: lic(), When: to(targetID, renewer), Then: fails(domain.ErrNotFound)},

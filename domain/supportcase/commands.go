@@ -92,6 +92,24 @@ type RecordExecutionRefused struct {
 	At         time.Time
 }
 
+// RecordExecution records that a change was executed on the authority of
+// an approved case that proposed none (staff approved it, then ran the
+// change's own route naming the case: a license split or transfer with its
+// approval_case). It is decided in the change's own append, so the case
+// completes with exactly one change, and its supportcase.executed shares
+// the change's command ID. Operation is the change (OperationSplitLicense,
+// OperationTransferLicense) and Changed what it addressed (the license).
+type RecordExecution struct {
+	CaseNumber string
+	Operation  string
+	Changed    string
+	// AccountID is the account the change was made for (the license's
+	// owner); it must be the case's.
+	AccountID string
+	By        domain.Actor
+	At        time.Time
+}
+
 // RejectCase rejects an open case, saying why.
 type RejectCase struct {
 	CaseNumber string
@@ -119,6 +137,9 @@ func (c ApproveCase) Target() string { return c.CaseNumber }
 func (c RecordExecutionRefused) Target() string { return c.CaseNumber }
 
 // Target implements Command.
+func (c RecordExecution) Target() string { return c.CaseNumber }
+
+// Target implements Command.
 func (c RejectCase) Target() string { return c.CaseNumber }
 
 func (OpenCase) isCommand()               {}
@@ -128,6 +149,7 @@ func (CloseUnanswered) isCommand()        {}
 func (ApproveCase) isCommand()            {}
 func (RejectCase) isCommand()             {}
 func (RecordExecutionRefused) isCommand() {}
+func (RecordExecution) isCommand()        {}
 
 // StreamID is the event stream of a case.
 func StreamID(caseNumber string) string { return "supportcase-" + caseNumber }

@@ -59,6 +59,8 @@ func Decide(s State, cmd Command) ([]domain.Event, error) {
 		return reject(s, c)
 	case RecordExecutionRefused:
 		return refuseExecution(s, c)
+	case RecordExecution:
+		return recordExecution(s, c)
 	}
 	return nil, domain.Rule("supportcase.unknown_command", "unknown support case command %T", cmd)
 }
@@ -295,6 +297,49 @@ func refuseExecution(s State, c RecordExecutionRefused) ([]domain.Event, error) 
 		CaseNumber: s.Number, Operation: pr.Operation, Target: pr.Target,
 		Code: strings.TrimSpace(c.Code), Reason: reason, RefusedAt: c.At.UTC(), Status: StatusOpen,
 	}}, nil
+}
+
+// RuleNotApprovedFor refuses to record a change on a case that does not
+// authorise it: not approved (yet, or any more: executed already), about
+// another subject or account, or with a proposal of its own (executed by
+// its approval).
+const RuleNotApprovedFor = "supportcase.not_approved_for_change"
+
+// recordExecution completes an approved case without a proposal with the
+// change run on its authority (see RecordExecution).
+func recordExecution(s State, c RecordExecution) ([]domain.Event, error) {
+	if !c.By.IsStaffWith(domain.RoleAdmin, domain.RoleSupport) {
+		return nil, domain.Forbidden("only admin or support staff execute what a case approved")
+	}
+	var p domain.Problems
+	checkNumber(&p, c.CaseNumber)
+	subject := subjectFor(c.Operation)
+	if subject == "" {
+		p.Add("operation", "must be one of the operations a case proposes")
+	}
+	checkAt(&p, c.At)
+	if err := p.Err(); err != nil {
+		return nil, err
+	}
+	if !s.Exists() || s.Number != c.CaseNumber {
+		return nil, domain.Rule(RuleNotApprovedFor, "there is no support case %s", c.CaseNumber)
+	}
+	switch {
+	case s.Subject != subject:
+		return nil, domain.Rule(RuleNotApprovedFor, "case %s is about a %s, not a %s", s.Number, s.Subject, subject)
+	case s.AccountID != c.AccountID:
+		return nil, domain.Rule(RuleNotApprovedFor, "case %s is for account %s, not %s", s.Number, s.AccountID, c.AccountID)
+	case s.Status == StatusCompleted:
+		return nil, domain.Rule(RuleNotApprovedFor, "case %s was executed already: one case approves one change", s.Number)
+	case s.Status != StatusApproved:
+		return nil, domain.Rule(RuleNotApprovedFor, "case %s is %s, not approved", s.Number, strings.ReplaceAll(s.Status, "_", " "))
+	}
+	if _, ok := s.Proposed.Decode(); ok {
+		// Unreachable through ApproveCase, which executes a proposal;
+		// refused all the same, as the proposal would be bypassed.
+		return nil, domain.Rule(RuleNotApprovedFor, "case %s proposes its own change, executed by its approval", s.Number)
+	}
+	return []domain.Event{CaseExecuted{CaseNumber: s.Number, Operation: c.Operation, Target: c.Changed, ExecutedAt: c.At.UTC(), Status: StatusCompleted}}, nil
 }
 
 func reject(s State, c RejectCase) ([]domain.Event, error) {

@@ -3,6 +3,7 @@ package supportcase
 import (
 	"bytes"
 	"encoding/json"
+	"fmt"
 	"strings"
 
 	"github.com/channeldesk/channeldesk/domain"
@@ -16,16 +17,21 @@ const (
 	OperationMergeAccounts   = "MergeAccounts"
 	OperationSplitLicense    = "SplitLicense"
 	OperationTransferLicense = "TransferLicense"
+	// OperationConsolidateAccounts joins several accounts into the case's
+	// account, one merge each, in one append. It has no direct route: only
+	// a case executes it.
+	OperationConsolidateAccounts = "ConsolidateAccounts"
 )
 
 // subjectOperations maps each subject to the one operation its proposal
 // may name. Consolidation and termination have no executable operation yet
 // (see RuleNotExecutable); other never carries a proposal.
 var subjectOperations = map[string]string{
-	SubjectRename:   OperationRenameCompany,
-	SubjectMerge:    OperationMergeAccounts,
-	SubjectSplit:    OperationSplitLicense,
-	SubjectTransfer: OperationTransferLicense,
+	SubjectRename:        OperationRenameCompany,
+	SubjectMerge:         OperationMergeAccounts,
+	SubjectSplit:         OperationSplitLicense,
+	SubjectTransfer:      OperationTransferLicense,
+	SubjectConsolidation: OperationConsolidateAccounts,
 }
 
 // Rules of proposals.
@@ -52,7 +58,8 @@ const (
 // account ID for RenameCompany and MergeAccounts — for a merge, the account
 // merged away —, a license ID for SplitLicense and TransferLicense); Input
 // is the JSON body the direct route takes, executed as the approving staff
-// member. A split's approval_case is the case itself and may be left out.
+// member. A split's or transfer's approval_case is the case itself and may
+// be left out.
 type Proposed struct {
 	Operation string          `json:"operation"`
 	Target    string          `json:"target"`
@@ -115,7 +122,13 @@ type (
 		ApprovalCase string `json:"approval_case"`
 	}
 	transferInput struct {
-		ToAccountID string `json:"to_account_id"`
+		ToAccountID  string `json:"to_account_id"`
+		ApprovalCase string `json:"approval_case"`
+	}
+	consolidateInput struct {
+		Sources  []string `json:"sources"`
+		Reason   string   `json:"reason"`
+		Evidence []string `json:"evidence"`
 	}
 )
 
@@ -150,7 +163,7 @@ func checkProposed(p *domain.Problems, c OpenCase, raw Proposal) error {
 	case c.Subject == SubjectOther:
 		p.Add("proposed", "must be left out for subject other: it proposes no command")
 		return nil
-	case !ok && (c.Subject == SubjectConsolidation || c.Subject == SubjectTermination):
+	case !ok && c.Subject == SubjectTermination:
 		return domain.Rule(RuleNotExecutable,
 			"a %s is not executable through a case yet: open the case without a proposal, and staff record their decision", c.Subject)
 	case !ok:
@@ -168,7 +181,7 @@ func checkProposed(p *domain.Problems, c OpenCase, raw Proposal) error {
 		p.Add("proposed.operation", "is required: %s for subject %s", op, c.Subject)
 		return nil
 	case subjectFor(pr.Operation) == "":
-		p.Add("proposed.operation", "must be RenameCompany, MergeAccounts, SplitLicense or TransferLicense")
+		p.Add("proposed.operation", "must be RenameCompany, MergeAccounts, SplitLicense, TransferLicense or ConsolidateAccounts")
 		return nil
 	case pr.Operation != op:
 		p.Add("proposed.operation", "must be %s for subject %s, not %s", op, c.Subject, pr.Operation)
@@ -252,6 +265,23 @@ func checkProposed(p *domain.Problems, c OpenCase, raw Proposal) error {
 			case ids.Org(c.AccountID) && t.ToAccountID == c.AccountID:
 				p.Add("proposed.input.to_account_id", "must be another organisation than the case's account %s", c.AccountID)
 			}
+			if t.ApprovalCase != "" && t.ApprovalCase != c.CaseNumber {
+				p.Add("proposed.input.approval_case", "must be left out or be this case, %s", c.CaseNumber)
+			}
+		}
+	case OperationConsolidateAccounts:
+		if !ids.Org(pr.Target) {
+			p.Add("proposed.target", "must be the surviving account, e.g. 123456HQ")
+		} else if ids.Org(c.AccountID) && pr.Target != c.AccountID {
+			p.Add("proposed.target", "must be the case's account %s, which survives", c.AccountID)
+		}
+		var m consolidateInput
+		if decode(&m) {
+			checkSources(p, pr.Target, m.Sources)
+			required("reason", m.Reason)
+			if len(m.Evidence) == 0 {
+				p.Add("proposed.input.evidence", "must list at least one reference")
+			}
 		}
 	}
 	return nil
@@ -269,4 +299,32 @@ func TargetOfAccount(s State, pr Proposed, owner string) error {
 		}
 	}
 	return nil
+}
+
+// checkSources checks the accounts a consolidation joins into target: at
+// least two (one is a merge), at most twenty, each an account ID named
+// once, none the survivor. The account aggregate decides the same again
+// at execution (account.Consolidate), with every merge's own rules.
+func checkSources(p *domain.Problems, target string, sources []string) {
+	const field = "proposed.input.sources"
+	switch {
+	case len(sources) < 2:
+		p.Add(field, "must list at least two accounts to join into the case's account (for one, open a merge case)")
+		return
+	case len(sources) > 20:
+		p.Add(field, "must list at most 20 accounts")
+		return
+	}
+	seen := map[string]bool{}
+	for i, id := range sources {
+		switch {
+		case !ids.Org(id):
+			p.Add(fmt.Sprintf("%s[%d]", field, i), "must be an account ID, e.g. 123456HQ")
+		case id == target:
+			p.Add(fmt.Sprintf("%s[%d]", field, i), "is the surviving account itself")
+		case seen[id]:
+			p.Add(fmt.Sprintf("%s[%d]", field, i), "names %s a second time", id)
+		}
+		seen[id] = true
+	}
 }

@@ -22,9 +22,10 @@ func proposed(subject, raw string) supportcase.CaseOpened {
 }
 
 const (
-	mergeProposal    = `{"operation":"MergeAccounts","target":"654321AB","input":{"into":"123456HQ","reason":"acquisition","evidence":["doc:spa.pdf"]}}`
-	splitProposal    = `{"operation":"SplitLicense","target":"LIC-0000042","input":{"parts":[{"quantity":1000},{"quantity":500}],"email_authorisation":{"from":"it@acme.example","reference":"MSG-7"}}}`
-	transferProposal = `{"operation":"TransferLicense","target":"LIC-0000042","input":{"to_account_id":"654321AB"}}`
+	mergeProposal       = `{"operation":"MergeAccounts","target":"654321AB","input":{"into":"123456HQ","reason":"acquisition","evidence":["doc:spa.pdf"]}}`
+	consolidateProposal = `{"operation":"ConsolidateAccounts","target":"123456HQ","input":{"sources":["111111AA","222222BB"],"reason":"merger","evidence":["doc:board-minutes.pdf"]}}`
+	splitProposal       = `{"operation":"SplitLicense","target":"LIC-0000042","input":{"parts":[{"quantity":1000},{"quantity":500}],"email_authorisation":{"from":"it@acme.example","reference":"MSG-7"}}}`
+	transferProposal    = `{"operation":"TransferLicense","target":"LIC-0000042","input":{"to_account_id":"654321AB"}}`
 )
 
 func TestOpenCaseProposal(t *testing.T) {
@@ -75,8 +76,18 @@ func TestOpenCaseProposal(t *testing.T) {
 			`{"operation":"TransferLicense","target":"LIC-0000042","input":{"to_account_id":"123456HQ"}}`, "proposed.input.to_account_id"),
 		bad("a transfer names the account", supportcase.SubjectTransfer,
 			`{"operation":"TransferLicense","target":"LIC-0000042","input":{}}`, "proposed.input.to_account_id"),
-		{Name: "OpenCase/proposal: a consolidation is not executable through a case yet", When: proposing(supportcase.SubjectConsolidation, mergeProposal),
-			Then: rule(supportcase.RuleNotExecutable)},
+		ok("a consolidation joins two or more accounts into the case's, with a reason and evidence", supportcase.SubjectConsolidation, consolidateProposal),
+		bad("a consolidation proposes ConsolidateAccounts, not a merge", supportcase.SubjectConsolidation, mergeProposal, "proposed.operation"),
+		bad("a consolidation keeps the case's account", supportcase.SubjectConsolidation,
+			`{"operation":"ConsolidateAccounts","target":"654321AB","input":{"sources":["111111AA","222222BB"],"reason":"merger","evidence":["doc:x"]}}`, "proposed.target"),
+		bad("a consolidation joins at least two accounts, with a reason and evidence", supportcase.SubjectConsolidation,
+			`{"operation":"ConsolidateAccounts","target":"123456HQ","input":{"sources":["111111AA"]}}`,
+			"proposed.input.sources", "proposed.input.reason", "proposed.input.evidence"),
+		bad("a consolidation names each account once, never the survivor", supportcase.SubjectConsolidation,
+			`{"operation":"ConsolidateAccounts","target":"123456HQ","input":{"sources":["111111AA","123456HQ","111111AA","x"],"reason":"merger","evidence":["doc:x"]}}`,
+			"proposed.input.sources[1]", "proposed.input.sources[2]", "proposed.input.sources[3]"),
+		bad("a transfer approved by another case", supportcase.SubjectTransfer,
+			`{"operation":"TransferLicense","target":"LIC-0000042","input":{"to_account_id":"654321AB","approval_case":"CASE-000001"}}`, "proposed.input.approval_case"),
 		{Name: "OpenCase/proposal: a termination is not executable through a case yet", When: proposing(supportcase.SubjectTermination, `{}`),
 			Then: rule(supportcase.RuleNotExecutable)},
 	})

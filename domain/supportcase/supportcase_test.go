@@ -810,3 +810,52 @@ func TestValidNumber(t *testing.T) {
 		}
 	}
 }
+
+// TestRecordExecution: a change run on the authority of an approved case
+// without a proposal completes the case, once.
+func TestRecordExecution(t *testing.T) {
+	const lic = "LIC-0000007"
+	transferCase := func(status string) []domain.Event {
+		evs := []domain.Event{opened(func(e *supportcase.CaseOpened) {
+			e.Subject, e.RequestType, e.Proposed = supportcase.SubjectTransfer, supportcase.RequestLicensing, nil
+		})}
+		switch status {
+		case supportcase.StatusApproved:
+			evs = append(evs, supportcase.CaseApproved{CaseNumber: caseNo, ApprovedAt: decidedAt, Status: supportcase.StatusApproved})
+		case supportcase.StatusCompleted:
+			evs = append(evs, supportcase.CaseApproved{CaseNumber: caseNo, ApprovedAt: decidedAt, Status: supportcase.StatusApproved},
+				supportcase.CaseExecuted{CaseNumber: caseNo, Operation: supportcase.OperationTransferLicense, Target: lic, ExecutedAt: decidedAt, Status: supportcase.StatusCompleted})
+		case supportcase.StatusRejected:
+			evs = append(evs, supportcase.CaseRejected{CaseNumber: caseNo, Reason: "no", RejectedAt: decidedAt, Status: supportcase.StatusRejected})
+		}
+		return evs
+	}
+	executedAt := decidedAt.Add(time.Hour)
+	recording := func(edit func(*supportcase.RecordExecution)) supportcase.RecordExecution {
+		c := supportcase.RecordExecution{CaseNumber: caseNo, Operation: supportcase.OperationTransferLicense, Changed: lic,
+			AccountID: acmeID, By: support, At: executedAt}
+		if edit != nil {
+			edit(&c)
+		}
+		return c
+	}
+	notApproved := rule(supportcase.RuleNotApprovedFor)
+	domaintest.RunAll(t, aggregate, []scenario{
+		{Name: "RecordExecution/happy path: the transfer completes its approved case", Given: transferCase(supportcase.StatusApproved), When: recording(nil),
+			Then: events(supportcase.CaseExecuted{CaseNumber: caseNo, Operation: supportcase.OperationTransferLicense, Target: lic, ExecutedAt: executedAt, Status: supportcase.StatusCompleted})},
+		{Name: "RecordExecution/one case approves one change", Given: transferCase(supportcase.StatusCompleted), When: recording(nil), Then: notApproved},
+		{Name: "RecordExecution/not an open case", Given: transferCase(supportcase.StatusOpen), When: recording(nil), Then: notApproved},
+		{Name: "RecordExecution/not a rejected case", Given: transferCase(supportcase.StatusRejected), When: recording(nil), Then: notApproved},
+		{Name: "RecordExecution/not a case about another subject", Given: transferCase(supportcase.StatusApproved),
+			When: recording(func(c *supportcase.RecordExecution) { c.Operation = supportcase.OperationSplitLicense }), Then: notApproved},
+		{Name: "RecordExecution/not a case of another account", Given: transferCase(supportcase.StatusApproved),
+			When: recording(func(c *supportcase.RecordExecution) { c.AccountID = otherID }), Then: notApproved},
+		{Name: "RecordExecution/not a case that proposes its own change", Given: append(open(), supportcase.CaseApproved{CaseNumber: caseNo, ApprovedAt: decidedAt, Status: supportcase.StatusApproved}),
+			When: recording(func(c *supportcase.RecordExecution) { c.Operation = supportcase.OperationRenameCompany }), Then: notApproved},
+		{Name: "RecordExecution/an unknown case", When: recording(nil), Then: notApproved},
+		{Name: "RecordExecution/who: only admin or support staff", Given: transferCase(supportcase.StatusApproved),
+			When: recording(func(c *supportcase.RecordExecution) { c.By = bob }), Then: fails(domain.ErrForbidden)},
+		{Name: "RecordExecution/validation: operation and case number", Given: transferCase(supportcase.StatusApproved),
+			When: recording(func(c *supportcase.RecordExecution) { c.Operation, c.CaseNumber = "DeleteAccount", "CASE-" }), Then: invalid("case_number", "operation")},
+	})
+}

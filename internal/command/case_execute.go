@@ -26,7 +26,8 @@ const RuleExecutionRefused = "supportcase.execution_refused"
 // (see supportcase.Proposed) is executed by the approval: within one
 // attempt the case's supportcase.approved and supportcase.executed and
 // every event of the change (account.renamed, account.merged and what
-// moves with it, license.split ..., license.transferred ...) are decided,
+// moves with it — once per account for a consolidation —, license.split
+// ..., license.transferred ...) are decided,
 // and appended in ONE atomic append, each stream at the version it was
 // read at. They share the append's metadata: its command_id, the request's
 // correlation_id, and causation_id — the approval command's own ID (equal
@@ -174,6 +175,15 @@ func (u *Unit) executeProposal(c supportcase.State, pr supportcase.Proposed, by 
 			return domain.ErrNotFound
 		}
 		return u.mergeAccounts(pr.Target, in, by, at)
+	case supportcase.OperationConsolidateAccounts:
+		var in ConsolidateAccountsInput
+		if err := decodeProposalInput(pr, &in); err != nil {
+			return err
+		}
+		if !ids.Org(pr.Target) {
+			return domain.ErrNotFound
+		}
+		return u.consolidateAccounts(pr.Target, in, by, at)
 	case supportcase.OperationSplitLicense:
 		var in SplitLicenseInput
 		if err := decodeProposalInput(pr, &in); err != nil {
@@ -206,7 +216,10 @@ func (u *Unit) executeProposal(c supportcase.State, pr supportcase.Proposed, by 
 		if err := supportcase.TargetOfAccount(c, pr, lic.Owner); err != nil {
 			return err
 		}
-		return u.transferLicense(pr.Target, in, by, at)
+		// This case is the transfer's approval, completed by this very
+		// append (supportcase.executed).
+		in.ApprovalCase = c.Number
+		return u.transferLicense(pr.Target, in, by, at, func(string) error { return nil })
 	}
 	return domain.Rule(supportcase.RuleNotExecutable, "operation %q is not executable through a case", pr.Operation)
 }

@@ -141,7 +141,10 @@ func (s *Service) SplitLicense(ctx context.Context, m Meta, id string, in SplitL
 			if in.ApprovalCase == "" {
 				return nil
 			}
-			return approvedSplitCase(u, in.ApprovalCase, owner)
+			if err := approvedSplitCase(u, in.ApprovalCase, owner); err != nil {
+				return err
+			}
+			return u.completeCase(in.ApprovalCase, supportcase.OperationSplitLicense, id, owner, by, at)
 		})
 	})
 }
@@ -241,11 +244,18 @@ func decideLinks(st account.State, cmds ...account.Command) ([]domain.StreamEven
 // TransferLicenseInput is the body of TransferLicense.
 type TransferLicenseInput struct {
 	ToAccountID string `json:"to_account_id"`
+	// ApprovalCase is the approved transfer case the transfer executes
+	// (without a proposal of its own: one with a proposal is executed by
+	// its approval, and may leave it out).
+	ApprovalCase string `json:"approval_case,omitempty"`
 }
 
 // TransferLicense transfers a license to another account, in one atomic
 // append: license.transferred, account.license_detached on the old owner
-// and account.license_attached on the new one.
+// and account.license_attached on the new one, and supportcase.executed
+// completing the approved case the transfer names (in.ApprovalCase): a
+// license goes to another organisation only on a case, which approves one
+// transfer.
 func (s *Service) TransferLicense(ctx context.Context, m Meta, id string, in TransferLicenseInput) (Result, error) {
 	if !ids.License(id) {
 		return Result{}, domain.ErrNotFound
@@ -256,19 +266,46 @@ func (s *Service) TransferLicense(ctx context.Context, m Meta, id string, in Tra
 		if err != nil {
 			return err
 		}
-		return u.transferLicense(id, in, by, at)
+		return u.transferLicense(id, in, by, at, func(owner string) error {
+			return u.completeCase(in.ApprovalCase, supportcase.OperationTransferLicense, id, owner, by, at)
+		})
 	})
 }
 
+// completeCase decides, within u, that the change operation on target, for
+// account owner, executes the approved case number (which proposed none),
+// and emits its supportcase.executed. An empty number is left to the
+// change's own rules (a transfer needs a case; a small split does not).
+func (u *Unit) completeCase(number, operation, target, owner string, by domain.Actor, at time.Time) error {
+	if number == "" || !ids.Case(number) {
+		return nil
+	}
+	stream := supportcase.StreamID(number)
+	c, err := Load(u, cases, stream)
+	if err != nil {
+		return err
+	}
+	evs, err := supportcase.Decide(c, supportcase.RecordExecution{
+		CaseNumber: number, Operation: operation, Changed: target, AccountID: owner, By: by, At: at,
+	})
+	if err != nil {
+		return err
+	}
+	u.Emit(stream, evs...)
+	return nil
+}
+
 // transferLicense decides, within u, the transfer of license id by by at
-// at and emits its events (see TransferLicense). A case's approval runs it
-// in the approval's own attempt.
-func (u *Unit) transferLicense(id string, in TransferLicenseInput, by domain.Actor, at time.Time) error {
+// at and emits its events (see TransferLicense). approval checks and
+// completes the case the transfer names, given the license's owner, once
+// the transfer itself is known to be accepted. A case's approval runs it in
+// the approval's own attempt, naming the case being approved.
+func (u *Unit) transferLicense(id string, in TransferLicenseInput, by domain.Actor, at time.Time, approval func(owner string) error) error {
 	st, err := Load(u, licenses, license.StreamID(id))
 	if err != nil {
 		return err
 	}
-	cmd := license.TransferLicense{LicenseID: id, ToAccountID: in.ToAccountID, By: by, At: at}
+	cmd := license.TransferLicense{LicenseID: id, ToAccountID: in.ToAccountID, ApprovalCase: in.ApprovalCase, By: by, At: at}
 	var to account.State
 	if ids.Org(in.ToAccountID) {
 		if to, cmd.To, err = u.Account(in.ToAccountID); err != nil {
@@ -294,5 +331,7 @@ func (u *Unit) transferLicense(id string, in TransferLicenseInput, by domain.Act
 	u.Emit(license.StreamID(id), evs...)
 	u.EmitAll(detached)
 	u.EmitAll(attached)
-	return nil
+	// After the change's events, so that the case's completion follows
+	// them in the append; a refusal abandons the attempt all the same.
+	return approval(st.Owner)
 }

@@ -67,8 +67,13 @@ func (u *Unit) mergeAccounts(sourceID string, in MergeAccountsInput, by domain.A
 	if err != nil {
 		return err
 	}
+	return u.emitMerge(plan, merging{u: u, source: sourceID, target: target.ID, by: by, at: at})
+}
+
+// emitMerge emits the account events of a decided merge, and decides and
+// emits the move of every license, agreement and order it moves.
+func (u *Unit) emitMerge(plan account.MergePlan, mv merging) error {
 	u.EmitAll(plan.Streams)
-	mv := merging{u: u, source: sourceID, target: target.ID, by: by, at: at}
 	if err := moveAll(mv, licenses, "license", plan.Licenses, license.StreamID, license.Move); err != nil {
 		return err
 	}
@@ -76,6 +81,71 @@ func (u *Unit) mergeAccounts(sourceID string, in MergeAccountsInput, by domain.A
 		return err
 	}
 	return moveAll(mv, orders, "order", plan.Orders, order.StreamID, order.Move)
+}
+
+// ConsolidateAccountsInput is the input of a consolidation case's
+// proposal (operation ConsolidateAccounts; its target is the surviving
+// account). There is no direct route: accounts are consolidated only by
+// approving a support case.
+type ConsolidateAccountsInput struct {
+	// Sources are the accounts joined into the survivor.
+	Sources []string `json:"sources"`
+	// Reason: duplicate, acquisition, merger or downsizing, as for a merge.
+	Reason string `json:"reason"`
+	// Evidence: one or more references.
+	Evidence []string `json:"evidence"`
+}
+
+// consolidateAccounts decides, within u, the consolidation of in.Sources
+// into targetID by by at at: one merge per source, decided in turn on the
+// survivor as the merges before it left it (account.Consolidate), and
+// emits all of them and everything they move, for one atomic append.
+func (u *Unit) consolidateAccounts(targetID string, in ConsolidateAccountsInput, by domain.Actor, at time.Time) error {
+	var target account.State
+	var err error
+	if account.ValidID(targetID) {
+		if target, _, err = u.Account(targetID); err != nil {
+			return err
+		}
+	}
+	// Sources of the wrong form, or named twice, are not looked up:
+	// Consolidate names them.
+	cmd := account.ConsolidateAccounts{TargetID: targetID, SourceIDs: in.Sources, Reason: in.Reason, Evidence: in.Evidence, By: by, At: at}
+	sources := make([]account.State, len(in.Sources))
+	if len(in.Sources) <= account.MaxConsolidated {
+		if err := u.Prefetch(accountStreams(in.Sources)...); err != nil {
+			return err
+		}
+	}
+	for i, id := range in.Sources {
+		if account.ValidID(id) && id != targetID && len(in.Sources) <= account.MaxConsolidated {
+			if sources[i], _, err = u.Account(id); err != nil {
+				return err
+			}
+		}
+	}
+	plans, err := account.Consolidate(sources, target, cmd)
+	if err != nil {
+		return err
+	}
+	for i, plan := range plans {
+		if err := u.emitMerge(plan, merging{u: u, source: in.Sources[i], target: targetID, by: by, at: at}); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// accountStreams are the streams of the accounts ids that have the form of
+// an account ID.
+func accountStreams(ids []string) []string {
+	var out []string
+	for _, id := range ids {
+		if account.ValidID(id) {
+			out = append(out, account.StreamID(id))
+		}
+	}
+	return out
 }
 
 // merging is one attempt of a merge, as the aggregates it moves see it.

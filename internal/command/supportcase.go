@@ -187,6 +187,8 @@ func checkProposalInput(raw json.RawMessage) error {
 		in = &SplitLicenseInput{}
 	case supportcase.OperationTransferLicense:
 		in = &TransferLicenseInput{}
+	case supportcase.OperationConsolidateAccounts:
+		in = &ConsolidateAccountsInput{}
 	default:
 		return nil
 	}
