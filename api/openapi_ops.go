@@ -278,20 +278,24 @@ func apiOperations() []apiOperation {
 		// Support cases.
 		described(cmd[command.OpenCaseInput]("POST /v1/cases", http.StatusCreated, "Open a support case."),
 			"`proposed`, when given, is the change the case asks for, which approving the case executes: "+
-				"`{\"operation\": \"RenameCompany\"|\"MergeAccounts\"|\"SplitLicense\"|\"TransferLicense\", \"target\": \"<id>\", \"input\": {...}}` — "+
-				"the operation of the case's subject (rename, merge, split, transfer), the ID the direct route takes in its path "+
-				"(the account renamed or merged away, the license split or transferred) and the body it takes. "+
-				"Subject `other` carries no proposal; `consolidation` and `termination` none yet (422 rule_violation, rule supportcase.operation_not_executable). "+
+				"`{\"operation\": \"RenameCompany\"|\"MergeAccounts\"|\"SplitLicense\"|\"TransferLicense\"|\"TerminateContract\", \"target\": \"<id>\", \"input\": {...}}` — "+
+				"the operation of the case's subject (rename, merge, split, transfer, termination), the ID the direct route takes in its path "+
+				"(the account renamed or merged away, the license split or transferred; for TerminateContract, which has no direct route, "+
+				"the contract number of the agreement terminated) and the body it takes (for TerminateContract `{\"reason\", \"evidence\": [...]}`). "+
+				"Subject `other` carries no proposal; `consolidation` none yet (422 rule_violation, rule supportcase.operation_not_executable). "+
 				"Approval rules checked here (422 validation_failed, fields `proposed.*`, nothing appended): a rename targets the case's account and carries "+
 				"the email confirmation and one document; a merge names both accounts (one of them the case's), a reason and evidence; a split its parts "+
-				"and the email authorisation; a transfer another organisation. Unknown input fields are refused as the direct route refuses them."),
+				"and the email authorisation; a transfer another organisation; a termination a contract number, a reason and at least one evidence reference. "+
+				"Unknown input fields are refused as the direct route refuses them."),
 		cmd[command.RequestInformationInput]("POST /v1/cases/{number}/request-info", http.StatusOK, "Ask the requester for information."),
 		cmd[command.ProvideInformationInput]("POST /v1/cases/{number}/provide-info", http.StatusOK, "Provide the information asked for."),
 		described(cmd[command.ApproveCaseInput]("POST /v1/cases/{number}/approve", http.StatusOK, "Approve the case."),
 			"A case with a proposal is executed by its approval, as the approving staff member, in ONE atomic append: "+
 				"`supportcase.approved`, `supportcase.executed` (status `completed`) and the change's events, all listed in the answer, "+
 				"sharing one command_id and the request's correlation_id, with causation_id the approval's command ID. "+
-				"A split is approved by the case itself. When the domain refuses the change (its rule, an invalid input, a target gone or no longer "+
+				"A split is approved by the case itself. A termination revokes every partner's manage rights on the agreement "+
+				"(`contract.manage_rights_revoked`) and then records `contract.terminated`; the agreement must be the case's account's "+
+				"(rule supportcase.target_not_of_account). When the domain refuses the change (its rule, an invalid input, a target gone or no longer "+
 				"the case's account's) nothing of it is appended, `supportcase.execution_refused` is recorded on the case, which stays open, and the "+
 				"answer is 422 rule_violation, rule supportcase.execution_refused, whose detail names the refusing rule and why. "+
 				"A change that still conflicts after retries is 409 conflict with nothing appended. A case without a proposal is approved only."),

@@ -187,6 +187,8 @@ func checkProposalInput(raw json.RawMessage) error {
 		in = &SplitLicenseInput{}
 	case supportcase.OperationTransferLicense:
 		in = &TransferLicenseInput{}
+	case supportcase.OperationTerminateContract:
+		in = &TerminateContractInput{}
 	default:
 		return nil
 	}
