@@ -57,7 +57,8 @@ const (
 // merged away —, a license ID for SplitLicense and TransferLicense, a
 // contract number for TerminateContract); Input is the JSON body the direct
 // route takes (for TerminateContract, which has none, {"reason",
-// "evidence"}), executed as the approving staff member. A split's approval_case is the case itself and may be left out.
+// "evidence"}), executed as the approving staff member. A split's
+// approval_case is the case itself and may be left out.
 type Proposed struct {
 	Operation string          `json:"operation"`
 	Target    string          `json:"target"`
@@ -151,8 +152,8 @@ type (
 //
 // Whether the license of a split or transfer, or the agreement of a
 // termination, belongs to the case's account is a fact known at execution
-// (RuleTargetNotOfAccount). Field problems
-// are reported under proposed.*; the rule violation is returned as err.
+// (RuleTargetNotOfAccount). Field problems are reported under proposed.*;
+// the rule violation is returned as err.
 func checkProposed(p *domain.Problems, c OpenCase, raw Proposal) error {
 	if len(raw) == 0 {
 		return nil
