@@ -278,9 +278,140 @@ func TestCaseConsolidation(t *testing.T) {
 	}
 }
 
+// customersOf returns account_id → relationship of the customers token
+// sees in its customer list.
+func (e *env) customersOf(t *testing.T, token string) map[string]string {
+	t.Helper()
+	out := map[string]string{}
+	for _, it := range e.get(t, "/v1/customers?limit=500", token)["items"].([]any) {
+		c := it.(map[string]any)
+		rel, _ := c["relationship"].(string)
+		out[c["account_id"].(string)] = rel
+	}
+	return out
+}
+
+// TestCaseTermination: the customer asks for the termination of its
+// agreement, which a partner manages; approving the case revokes the
+// partner's manage rights and terminates the agreement in the approval's
+// append. The contract search shows it terminated, the partner no longer
+// sees the customer through it, the account may register a new agreement
+// of the same program, and the case lists what it changed.
+func TestCaseTermination(t *testing.T) {
+	t.Parallel()
+	e := start(t)
+	cust, _ := e.register("Case Termination GmbH")
+	ela, _ := e.cqContract("enterprise", cust)
+	const managerID = "700061HQ"
+	manager := e.partnerOrg(managerID, domain.PartnerActive)
+	e.cqCommand("POST", "/v1/contracts/"+ela+"/manage-rights", map[string]any{"partner_id": managerID})
+	if rel := e.customersOf(t, manager); rel[cust] != "manage_rights" {
+		t.Fatalf("before: the managing partner's customers %v", rel)
+	}
+	seen, _ := e.cqItems("/v1/contracts?company_id="+cust+"&min_position="+e.lastPosition(), manager)
+	if got := cqField(seen, "contract_number"); len(got) != 1 || got[0] != ela {
+		t.Fatalf("before: the managing partner sees agreements %v", got)
+	}
+	before := e.events()
+	e.refused(e.do("POST", "/v1/contracts", e.admin, contractBody("enterprise", cust)), before, 422, "rule_violation") // one active per program
+
+	requester := e.customerContact(cust, "C-000606", domain.AccessUnrestricted)
+	termination := map[string]any{"reason": "The customer gave notice of termination.", "evidence": []string{"doc:notice-2025-03.pdf"}}
+	number, approval := e.caseToApproval(t, requester, caseBody("termination", cust, "TerminateContract", ela, termination),
+		"contract.manage_rights_revoked", "contract.terminated")
+
+	// The contract search shows the agreement terminated.
+	var status string
+	for _, it := range e.get(t, "/v1/contracts?company_id="+cust, e.admin)["items"].([]any) {
+		if c := it.(map[string]any); c["contract_number"] == ela {
+			status, _ = c["status"].(string)
+		}
+	}
+	if status != "terminated" {
+		t.Fatalf("the contract search shows %s as %q", ela, status)
+	}
+	// The partner lost its manage rights, and so the customer: neither in
+	// its customer list nor in its contract search.
+	if rel, ok := e.customersOf(t, manager)[cust]; ok {
+		t.Fatalf("after: the partner still lists the customer (%s)", rel)
+	}
+	wantProblem(t, e.do("GET", "/v1/contracts?company_id="+cust+"&min_position="+e.lastPosition(), manager, nil), 404, "not_found")
+	// The terminated agreement accepts no change; a new one of the same
+	// program may be registered.
+	before = e.events()
+	e.refused(e.do("POST", "/v1/contracts/"+ela+"/discount-level", e.admin, map[string]any{"discount_level": 5}), before, 422, "rule_violation")
+	wantAnswer(t, e.do("POST", "/v1/contracts", e.admin, contractBody("enterprise", cust)), 201, "ELA-000002", "contract-ELA-000002", 1,
+		"contract.registered", "account.contract_attached")
+
+	// The case lists the events its approval recorded on the agreement,
+	// at the positions the approval answered with.
+	answered := map[string]float64{}
+	for _, ev := range approval.body["events"].([]any) {
+		m := ev.(map[string]any)
+		answered[m["type"].(string)] = m["position"].(float64)
+	}
+	d := e.get(t, "/v1/cases/"+number, e.support)
+	if d["status"] != "completed" {
+		t.Fatalf("case status %v", d["status"])
+	}
+	var changes []string
+	for _, c := range d["change_events"].([]any) {
+		m := c.(map[string]any)
+		typ, _ := m["type"].(string)
+		if m["stream"] != "contract-"+ela || m["position"] != answered[typ] || m["position"] == nil {
+			t.Fatalf("change event %v, want on contract-%s at the approval's position %v", m, ela, answered[typ])
+		}
+		changes = append(changes, typ)
+	}
+	if strings.Join(changes, " ") != "contract.manage_rights_revoked contract.terminated" {
+		t.Fatalf("change_events %v", changes)
+	}
+}
+
+// TestCaseTerminationOfAnotherAccountsAgreement: a termination case names
+// an agreement of another account: approving it is refused at execution
+// (supportcase.target_not_of_account), nothing is terminated and the case
+// stays open.
+func TestCaseTerminationOfAnotherAccountsAgreement(t *testing.T) {
+	t.Parallel()
+	e := start(t)
+	cust, _ := e.register("Case Termination Asker GmbH")
+	other, _ := e.register("Case Termination Holder GmbH")
+	ela, _ := e.cqContract("enterprise", other)
+	requester := e.customerContact(cust, "C-000607", domain.AccessUnrestricted)
+	r := e.do("POST", "/v1/cases", requester, caseBody("termination", cust, "TerminateContract", ela,
+		map[string]any{"reason": "Not ours to end.", "evidence": []string{"doc:letter.pdf"}}))
+	wantAnswer(t, r, 201, "CASE-000001", "supportcase-CASE-000001", 1, "supportcase.opened")
+	before := e.events()
+	r = e.do("POST", "/v1/cases/CASE-000001/approve", e.support, `{}`)
+	wantProblem(t, r, 422, "rule_violation")
+	if d, _ := r.body["detail"].(string); !strings.Contains(d, "supportcase.target_not_of_account") || !strings.Contains(d, "supportcase.execution_refused") {
+		t.Fatalf("the refusal does not name its rule: %s", r.raw)
+	}
+	if n := e.events(); n != before+1 {
+		t.Fatalf("a refused execution appended %d events, want its record only", n-before)
+	}
+	if evs, _ := e.app.Store.Load(context.Background(), "contract-"+ela); len(evs) != 1 {
+		t.Fatalf("the other account's agreement has %d events, want its registration only", len(evs))
+	}
+	if d := e.get(t, "/v1/cases/CASE-000001", e.support); d["status"] != "open" {
+		t.Fatalf("case status %v after the refusal", d["status"])
+	}
+	for _, it := range e.get(t, "/v1/contracts?company_id="+other, e.admin)["items"].([]any) {
+		if c := it.(map[string]any); c["contract_number"] == ela && c["status"] != "active" {
+			t.Fatalf("the other account's agreement is %v", c["status"])
+		}
+	}
+}
+
+// contractBody is the body of POST /v1/contracts for program on account.
+func contractBody(program, account string) map[string]any {
+	return map[string]any{"program": program, "account_id": account, "primary_admin": "C-000101",
+		"discount_level": 3, "term_start": "2025-01-01", "term_end": "2027-12-31"}
+}
+
 // TestCaseProposalsRefused: a proposal is checked when the case is opened;
-// a malformed one, or one for a change not executable through a case yet
-// (consolidation, termination), opens nothing.
+// a malformed one opens nothing.
 func TestCaseProposalsRefused(t *testing.T) {
 	t.Parallel()
 	e := start(t)
@@ -306,7 +437,10 @@ func TestCaseProposalsRefused(t *testing.T) {
 		{"a consolidation is not a merge", caseBody("consolidation", cust, "MergeAccounts", other, map[string]any{}), 422, "validation_failed", "proposed.operation"},
 		{"a consolidation of one account", caseBody("consolidation", cust, "ConsolidateAccounts", cust,
 			map[string]any{"sources": []string{other}, "reason": "merger", "evidence": []string{"doc:x"}}), 422, "validation_failed", "proposed.input.sources"},
-		{"termination", caseBody("termination", cust, "TerminateContract", "ELA-000001", map[string]any{}), 422, "rule_violation", "supportcase.operation_not_executable"},
+		{"a termination without reason or evidence", caseBody("termination", cust, "TerminateContract", "ELA-000001", map[string]any{}), 422, "validation_failed", "proposed.input.reason"},
+		{"a termination input field the proposal does not take", caseBody("termination", cust, "TerminateContract", "ELA-000001",
+			map[string]any{"reason": "r", "evidence": []string{"e"}, "effective": "2025-01-01"}), 422, "validation_failed", "proposed.input"},
+		{"a termination of an account", caseBody("termination", cust, "TerminateContract", cust, map[string]any{"reason": "r", "evidence": []string{"e"}}), 422, "validation_failed", "proposed.target"},
 	} {
 		r := e.do("POST", "/v1/cases", requester, tc.body)
 		e.refused(r, before, tc.status, tc.code)
@@ -314,8 +448,8 @@ func TestCaseProposalsRefused(t *testing.T) {
 			t.Errorf("%s: the problem does not name %s: %s", tc.name, tc.detail, r.raw)
 		}
 	}
-	// Consolidation and termination cases are opened without a proposal,
-	// and approving them records the decision only.
+	// A case opened without a proposal (a termination here) records the
+	// decision only when approved.
 	r := e.do("POST", "/v1/cases", requester, caseBody("termination", cust, "", "", nil))
 	wantAnswer(t, r, 201, "CASE-000001", "supportcase-CASE-000001", 1, "supportcase.opened")
 	wantAnswer(t, e.do("POST", "/v1/cases/CASE-000001/approve", e.support, `{}`), 200, "CASE-000001", "supportcase-CASE-000001", 2, "supportcase.approved")

@@ -281,16 +281,18 @@ func apiOperations() []apiOperation {
 		// Support cases.
 		described(cmd[command.OpenCaseInput]("POST /v1/cases", http.StatusCreated, "Open a support case."),
 			"`proposed`, when given, is the change the case asks for, which approving the case executes: "+
-				"`{\"operation\": \"RenameCompany\"|\"MergeAccounts\"|\"SplitLicense\"|\"TransferLicense\"|\"ConsolidateAccounts\", \"target\": \"<id>\", \"input\": {...}}` — "+
-				"the operation of the case's subject (rename, merge, split, transfer, consolidation), the ID the direct route takes in its path "+
+				"`{\"operation\": \"RenameCompany\"|\"MergeAccounts\"|\"SplitLicense\"|\"TransferLicense\"|\"ConsolidateAccounts\"|\"TerminateContract\", \"target\": \"<id>\", \"input\": {...}}` — "+
+				"the operation of the case's subject (rename, merge, split, transfer, consolidation, termination), the ID the direct route takes in its path "+
 				"(the account renamed or merged away, the license split or transferred) and the body it takes. "+
 				"A consolidation has no direct route: its target is the case's account, which survives, and its input "+
 				"`{\"sources\": [2 to 20 account IDs], \"reason\": \"duplicate\"|\"acquisition\"|\"merger\"|\"downsizing\", \"evidence\": [...]}`; "+
 				"approving it merges every source into the case's account in the one append. "+
-				"Subject `other` carries no proposal; `termination` none yet (422 rule_violation, rule supportcase.operation_not_executable). "+
+				"A termination has no direct route either: its target is the contract number of the case's account's agreement, "+
+				"its input `{\"reason\", \"evidence\": [...]}`; approving it revokes every partner's manage rights on the agreement and terminates it. "+
+				"Subject `other` carries no proposal. "+
 				"Approval rules checked here (422 validation_failed, fields `proposed.*`, nothing appended): a rename targets the case's account and carries "+
 				"the email confirmation and one document; a merge names both accounts (one of them the case's), a reason and evidence; a split its parts "+
-				"and the email authorisation; a transfer another organisation; a consolidation two to twenty other accounts, each once, a reason and evidence. "+
+				"and the email authorisation; a transfer another organisation; a consolidation two to twenty other accounts, each once, a reason and evidence; a termination a contract number, a reason and at least one evidence reference. "+
 				"Unknown input fields are refused as the direct route refuses them."),
 		cmd[command.RequestInformationInput]("POST /v1/cases/{number}/request-info", http.StatusOK, "Ask the requester for information."),
 		cmd[command.ProvideInformationInput]("POST /v1/cases/{number}/provide-info", http.StatusOK, "Provide the information asked for."),
@@ -298,7 +300,9 @@ func apiOperations() []apiOperation {
 			"A case with a proposal is executed by its approval, as the approving staff member, in ONE atomic append: "+
 				"`supportcase.approved`, `supportcase.executed` (status `completed`) and the change's events, all listed in the answer, "+
 				"sharing one command_id and the request's correlation_id, with causation_id the approval's command ID. "+
-				"A split is approved by the case itself. When the domain refuses the change (its rule, an invalid input, a target gone or no longer "+
+				"A split is approved by the case itself. A termination revokes every partner's manage rights on the agreement "+
+				"(`contract.manage_rights_revoked`) and then records `contract.terminated`; the agreement must be the case's account's "+
+				"(rule supportcase.target_not_of_account). When the domain refuses the change (its rule, an invalid input, a target gone or no longer "+
 				"the case's account's) nothing of it is appended, `supportcase.execution_refused` is recorded on the case, which stays open, and the "+
 				"answer is 422 rule_violation, rule supportcase.execution_refused, whose detail names the refusing rule and why. "+
 				"A change that still conflicts after retries is 409 conflict with nothing appended. A case without a proposal is approved only."),

@@ -73,6 +73,19 @@ type RevokeManageRights struct {
 	At        time.Time
 }
 
+// TerminateContract ends a license agreement for good, as support staff
+// decide on a termination case: Reason says why, Evidence lists at least
+// one reference to what the decision rests on (the customer's notice, a
+// court order). Every partner that still holds manage rights loses them in
+// the same decision.
+type TerminateContract struct {
+	Number   string
+	Reason   string
+	Evidence []string
+	By       domain.Actor
+	At       time.Time
+}
+
 // Target implements Command.
 func (c RegisterContract) Target() string { return c.Number }
 
@@ -88,11 +101,15 @@ func (c GrantManageRights) Target() string { return c.Number }
 // Target implements Command.
 func (c RevokeManageRights) Target() string { return c.Number }
 
+// Target implements Command.
+func (c TerminateContract) Target() string { return c.Number }
+
 func (RegisterContract) isCommand()             {}
 func (ChangeContractAdministrators) isCommand() {}
 func (SetDiscountLevel) isCommand()             {}
 func (GrantManageRights) isCommand()            {}
 func (RevokeManageRights) isCommand()           {}
+func (TerminateContract) isCommand()            {}
 
 // StreamID is the event stream of a license agreement.
 func StreamID(number string) string { return "contract-" + number }

@@ -2,6 +2,7 @@ package contract_test
 
 import (
 	"reflect"
+	"strings"
 	"testing"
 	"time"
 
@@ -102,7 +103,16 @@ func managed() []domain.Event {
 	return append(agreement(), contract.ManageRightsGranted{PartnerID: partnerID})
 }
 
-func ended(s *contract.State) { s.Status = contract.StatusEnded }
+// termination is the contract.terminated event of terminating(nil).
+func termination() contract.Terminated {
+	return contract.Terminated{Reason: "customer gave notice", Evidence: []string{"DOC-NOTICE-1"}, TerminatedOn: "2025-03-14"}
+}
+
+// terminated is the history of ACME's ELA, managed by partnerID, then
+// terminated: the partner's rights revoked first.
+func terminated() []domain.Event {
+	return append(managed(), contract.ManageRightsRevoked{PartnerID: partnerID}, termination())
+}
 
 func TestRegisterContract(t *testing.T) {
 	by := func(a domain.Actor) func(*contract.RegisterContract) {
@@ -290,7 +300,7 @@ func TestChangeContractAdministrators(t *testing.T) {
 		{Name: "ChangeContractAdministrators/administrators are contact IDs", Given: agreement(), When: change("ann", "bob", admin), Then: invalid("primary_admin", "secondary_admin")},
 		{Name: "ChangeContractAdministrators/primary and secondary are two contacts", Given: agreement(), When: change("C-000004", "C-000004", admin), Then: invalid("secondary_admin")},
 		{Name: "ChangeContractAdministrators/naming the current administrators is refused", Given: agreement(), When: change("C-000001", "C-000002", admin), Then: rule("contract.administrators_unchanged")},
-		{Name: "ChangeContractAdministrators/an ended agreement is not changed", Given: agreement(), Adjust: ended, When: change("C-000004", "", admin), Then: rule("contract.ended")},
+		{Name: "ChangeContractAdministrators/a terminated agreement is not changed", Given: terminated(), When: change("C-000004", "", admin), Then: rule("contract.terminated")},
 	}
 	domaintest.RunAll(t, aggregate, cases)
 }
@@ -312,7 +322,7 @@ func TestSetDiscountLevel(t *testing.T) {
 		{Name: "SetDiscountLevel/discount level: at most 6", Given: agreement(), When: set(7, admin), Then: invalid("discount_level")},
 		{Name: "SetDiscountLevel/an unknown agreement is not found", When: set(5, admin), Then: fails(domain.ErrNotFound)},
 		{Name: "SetDiscountLevel/the current level is refused", Given: agreement(), When: set(3, admin), Then: rule("contract.discount_level_unchanged")},
-		{Name: "SetDiscountLevel/an ended agreement is not changed", Given: agreement(), Adjust: ended, When: set(5, admin), Then: rule("contract.ended")},
+		{Name: "SetDiscountLevel/a terminated agreement is not changed", Given: terminated(), When: set(5, admin), Then: rule("contract.terminated")},
 	}
 	domaintest.RunAll(t, aggregate, cases)
 }
@@ -355,18 +365,125 @@ func TestManageRights(t *testing.T) {
 			Then: rule("contract.partner_merged"),
 		},
 		{Name: "GrantManageRights/granting twice is refused", Given: managed(), When: grant(partnerID, admin), Then: rule("contract.manage_rights_already_granted")},
-		{Name: "GrantManageRights/an ended agreement grants no rights", Given: agreement(), Adjust: ended, When: grant(partnerID, admin), Then: rule("contract.ended")},
+		{Name: "GrantManageRights/a terminated agreement grants no rights", Given: terminated(), When: grant(partnerID, admin), Then: rule("contract.terminated")},
 
 		{Name: "RevokeManageRights/happy path: the customer's unrestricted contact revokes a partner's manage rights", Given: managed(), When: revoke(partnerID, ann), Then: events(contract.ManageRightsRevoked{PartnerID: partnerID})},
 		{Name: "RevokeManageRights/who: admin staff may", Given: managed(), When: revoke(partnerID, admin), Then: events(contract.ManageRightsRevoked{PartnerID: partnerID})},
 		{Name: "RevokeManageRights/rights can be granted again after a revocation", Given: append(managed(), contract.ManageRightsRevoked{PartnerID: partnerID}), When: grant(partnerID, ann), Then: events(contract.ManageRightsGranted{PartnerID: partnerID})},
-		{Name: "RevokeManageRights/revoking stays possible on an ended agreement", Given: managed(), Adjust: ended, When: revoke(partnerID, admin), Then: events(contract.ManageRightsRevoked{PartnerID: partnerID})},
+		{Name: "RevokeManageRights/a terminated agreement has no rights left to revoke", Given: terminated(), When: revoke(partnerID, admin), Then: rule("contract.manage_rights_not_granted")},
 		{Name: "RevokeManageRights/who: the managing partner may not revoke its own rights", Given: managed(), When: revoke(partnerID, managing), Then: fails(domain.ErrForbidden)},
 		{Name: "RevokeManageRights/who: a restricted contact of the customer may not", Given: managed(), When: revoke(partnerID, rita), Then: fails(domain.ErrForbidden)},
 		{Name: "RevokeManageRights/who: a contact of another customer is told the agreement does not exist", Given: managed(), When: revoke(partnerID, stranger), Then: fails(domain.ErrNotFound)},
 		{Name: "RevokeManageRights/partner ID: six digits and two capitals", Given: managed(), When: revoke("", admin), Then: invalid("partner_id")},
 		{Name: "RevokeManageRights/revoking what is not granted is refused", Given: managed(), When: revoke(rivalID, admin), Then: rule("contract.manage_rights_not_granted")},
 		{Name: "RevokeManageRights/revoking twice is refused", Given: append(managed(), contract.ManageRightsRevoked{PartnerID: partnerID}), When: revoke(partnerID, admin), Then: rule("contract.manage_rights_not_granted")},
+	}
+	domaintest.RunAll(t, aggregate, cases)
+}
+
+func TestTerminateContract(t *testing.T) {
+	terminating := func(edit func(*contract.TerminateContract)) contract.TerminateContract {
+		c := contract.TerminateContract{Number: ela, Reason: "customer gave notice", Evidence: []string{"DOC-NOTICE-1"}, By: support, At: at}
+		if edit != nil {
+			edit(&c)
+		}
+		return c
+	}
+	by := func(a domain.Actor) func(*contract.TerminateContract) {
+		return func(c *contract.TerminateContract) { c.By = a }
+	}
+	refused := func(name string, a domain.Actor) scenario {
+		return scenario{Name: "TerminateContract/who: " + name, Given: managed(), When: terminating(by(a)), Then: fails(domain.ErrForbidden)}
+	}
+	bad := func(name string, edit func(*contract.TerminateContract), fields ...string) scenario {
+		return scenario{Name: "TerminateContract/" + name, Given: agreement(), When: terminating(edit), Then: invalid(fields...)}
+	}
+	cases := []scenario{
+		{
+			Name: "TerminateContract/happy path: support terminates an agreement without managing partners", Given: agreement(),
+			When: terminating(nil), Then: events(termination()),
+		},
+		{
+			Name:  "TerminateContract/every partner holding manage rights loses them first, in the order granted, then the agreement is terminated",
+			Given: append(managed(), contract.ManageRightsGranted{PartnerID: rivalID}),
+			When:  terminating(nil),
+			Then:  events(contract.ManageRightsRevoked{PartnerID: partnerID}, contract.ManageRightsRevoked{PartnerID: rivalID}, termination()),
+		},
+		{
+			Name:  "TerminateContract/a partner whose rights were revoked before is not revoked again",
+			Given: append(managed(), contract.ManageRightsGranted{PartnerID: rivalID}, contract.ManageRightsRevoked{PartnerID: partnerID}),
+			When:  terminating(nil),
+			Then:  events(contract.ManageRightsRevoked{PartnerID: rivalID}, termination()),
+		},
+		{
+			Name: "TerminateContract/who: admin staff may", Given: agreement(),
+			When: terminating(by(admin)), Then: events(termination()),
+		},
+		{
+			Name:  "TerminateContract/the date is At's UTC day; the reason is trimmed",
+			Given: agreement(),
+			When: terminating(func(c *contract.TerminateContract) {
+				c.At = time.Date(2025, 3, 14, 23, 30, 0, 0, time.FixedZone("UTC-5", -5*3600))
+				c.Reason = "  customer gave notice\n"
+			}),
+			Then: events(contract.Terminated{Reason: "customer gave notice", Evidence: []string{"DOC-NOTICE-1"}, TerminatedOn: "2025-03-15"}),
+		},
+		{
+			Name: "TerminateContract/a reason may span lines", Given: agreement(),
+			When: terminating(func(c *contract.TerminateContract) { c.Reason = "notice given\n\tby letter" }),
+			Then: events(contract.Terminated{Reason: "notice given\n\tby letter", Evidence: []string{"DOC-NOTICE-1"}, TerminatedOn: "2025-03-14"}),
+		},
+		{
+			Name:  "TerminateContract/after a merge the agreement is terminated under its new owner",
+			Given: append(agreement(), contract.OwnerChanged{FromAccountID: acmeID, ToAccountID: targetID, Reason: contract.ReasonMerge}),
+			When:  terminating(nil), Then: events(termination()),
+		},
+
+		refused("an unrestricted contact of the customer may not: a support case decides", ann),
+		refused("the managing partner may not", managing),
+		refused("a contact of another customer may not", stranger),
+		refused("an auditor may not", auditor),
+		refused("compliance may not", compliance),
+		refused("an integration may not", integration),
+		refused("staff without roles may not", noRoles),
+		refused("the zero actor may not", domain.Actor{}),
+		{
+			Name: "TerminateContract/who: checked before validation and existence, so the refused learn nothing",
+			When: terminating(func(c *contract.TerminateContract) { c.By, c.Reason, c.Number = ann, "", "ELA-000009" }),
+			Then: fails(domain.ErrForbidden),
+		},
+
+		bad("reason: required", func(c *contract.TerminateContract) { c.Reason = "" }, "reason"),
+		bad("reason: white space alone is no reason", func(c *contract.TerminateContract) { c.Reason = " \n\t " }, "reason"),
+		bad("reason: no control characters", func(c *contract.TerminateContract) { c.Reason = "notice\x00" }, "reason"),
+		bad("reason: no invisible format characters", func(c *contract.TerminateContract) { c.Reason = "notice\u202egiven" }, "reason"),
+		bad("reason: valid UTF-8", func(c *contract.TerminateContract) { c.Reason = "notice \xff" }, "reason"),
+		bad("reason: bounded", func(c *contract.TerminateContract) { c.Reason = strings.Repeat("r", contract.MaxReasonLen+1) }, "reason"),
+		bad("evidence: at least one reference", func(c *contract.TerminateContract) { c.Evidence = nil }, "evidence"),
+		bad("evidence: an empty list is none", func(c *contract.TerminateContract) { c.Evidence = []string{} }, "evidence"),
+		bad("evidence: a blank reference", func(c *contract.TerminateContract) { c.Evidence = []string{"DOC-1", " "} }, "evidence[1]"),
+		bad("evidence: a reference on one line", func(c *contract.TerminateContract) { c.Evidence = []string{"DOC-1\nDOC-2"} }, "evidence[0]"),
+		bad("evidence: a reference is bounded", func(c *contract.TerminateContract) {
+			c.Evidence = []string{strings.Repeat("d", contract.MaxReferenceLen+1)}
+		}, "evidence[0]"),
+		bad("evidence: at most MaxEvidence references", func(c *contract.TerminateContract) {
+			c.Evidence = make([]string, contract.MaxEvidence+1)
+			for i := range c.Evidence {
+				c.Evidence[i] = "DOC-1"
+			}
+		}, "evidence"),
+		bad("the instant is required", func(c *contract.TerminateContract) { c.At = time.Time{} }, "at"),
+		{
+			Name: "TerminateContract/validation: every problem is reported at once", Given: agreement(),
+			When: contract.TerminateContract{Number: ela, By: admin}, Then: invalid("reason", "evidence", "at"),
+		},
+
+		{Name: "TerminateContract/an unknown agreement is not found", When: terminating(nil), Then: fails(domain.ErrNotFound)},
+		{
+			Name: "TerminateContract/another agreement's history does not make this one exist", Given: agreement(),
+			When: terminating(func(c *contract.TerminateContract) { c.Number = "ELA-000002" }), Then: fails(domain.ErrNotFound),
+		},
+		{Name: "TerminateContract/terminating twice is refused", Given: terminated(), When: terminating(nil), Then: rule("contract.terminated")},
 	}
 	domaintest.RunAll(t, aggregate, cases)
 }
@@ -398,7 +515,7 @@ func TestMove(t *testing.T) {
 			Then: events(contract.OwnerChanged{FromAccountID: acmeID, ToAccountID: targetID, Reason: contract.ReasonMerge}),
 		},
 		{
-			Name: "MergeAccounts/an ended agreement moves too: it is the account's history", Given: agreement(), Adjust: ended,
+			Name: "MergeAccounts/a terminated agreement moves too: it is the account's history", Given: terminated(),
 			When: moving{To: targetID, By: admin},
 			Then: events(contract.OwnerChanged{FromAccountID: acmeID, ToAccountID: targetID, Reason: contract.ReasonMerge}),
 		},
@@ -443,6 +560,18 @@ func TestEvolve(t *testing.T) {
 		s = contract.Evolve(s, contract.ManageRightsRevoked{PartnerID: rivalID})
 		if s.ManagedBy != nil {
 			t.Errorf("no partner left: ManagedBy %#v, want nil", s.ManagedBy)
+		}
+		s = contract.Evolve(s, termination())
+		if s.Status != contract.StatusTerminated || s.TerminatedOn != "2025-03-14" {
+			t.Errorf("after termination: status %q, terminated on %q", s.Status, s.TerminatedOn)
+		}
+	})
+
+	t.Run("a terminated agreement refuses changes naming the date of its termination", func(t *testing.T) {
+		s := domaintest.Fold(aggregate, terminated(), nil)
+		_, err := contract.Decide(s, contract.SetDiscountLevel{Number: ela, Level: 5, By: admin, At: at})
+		if err == nil || !strings.Contains(err.Error(), "terminated on 2025-03-14") {
+			t.Errorf("error %v, want one naming the termination date", err)
 		}
 	})
 

@@ -1,16 +1,32 @@
 package contract
 
 import (
+	"fmt"
+	"slices"
+	"strings"
 	"time"
+	"unicode"
+	"unicode/utf8"
 
 	"github.com/channeldesk/channeldesk/domain"
 	"github.com/channeldesk/channeldesk/domain/ids"
+	"github.com/channeldesk/channeldesk/domain/names"
 )
 
 // Discount levels of an agreement.
 const (
 	MinDiscountLevel = 1
 	MaxDiscountLevel = 6
+)
+
+// Bounds of a termination's free text.
+const (
+	// MaxReasonLen bounds a termination's reason, in characters.
+	MaxReasonLen = 1000
+	// MaxEvidence bounds a termination's evidence references.
+	MaxEvidence = 20
+	// MaxReferenceLen bounds one evidence reference, in characters.
+	MaxReferenceLen = 500
 )
 
 // dateLayout is the form of dates without time in commands and events.
@@ -45,6 +61,8 @@ func Decide(s State, cmd Command) ([]domain.Event, error) {
 		return grantManageRights(s, c)
 	case RevokeManageRights:
 		return revokeManageRights(s, c)
+	case TerminateContract:
+		return terminate(s, c)
 	}
 	return nil, domain.Rule("contract.unknown_command", "unknown contract command %T", cmd)
 }
@@ -53,8 +71,8 @@ func Decide(s State, cmd Command) ([]domain.Event, error) {
 // the account was merged into. It is pure, and called by the command
 // service for every agreement the merged account holds, in the same atomic
 // append as the merge itself; at is the merge's time, which the event
-// envelope records. Only admin or support staff merge accounts. An ended
-// agreement moves too: it is part of the account's history.
+// envelope records. Only admin or support staff merge accounts. A
+// terminated agreement moves too: it is part of the account's history.
 func Move(s State, to string, by domain.Actor, at time.Time) ([]domain.Event, error) {
 	if !by.IsStaffWith(domain.RoleAdmin, domain.RoleSupport) {
 		return nil, domain.Forbidden("only admin or support staff merge accounts")
@@ -138,7 +156,7 @@ func changeAdministrators(s State, c ChangeContractAdministrators) ([]domain.Eve
 	if err := mayAct(s, c.Number, c.By, customerMayChange); err != nil {
 		return nil, err
 	}
-	if err := notEnded(s); err != nil {
+	if err := notTerminated(s); err != nil {
 		return nil, err
 	}
 	if c.Primary == s.PrimaryAdmin && c.Secondary == s.SecondaryAdmin {
@@ -159,7 +177,7 @@ func setDiscountLevel(s State, c SetDiscountLevel) ([]domain.Event, error) {
 	if err := mayAct(s, c.Number, c.By, staffOnly); err != nil {
 		return nil, err
 	}
-	if err := notEnded(s); err != nil {
+	if err := notTerminated(s); err != nil {
 		return nil, err
 	}
 	if c.Level == s.DiscountLevel {
@@ -182,7 +200,7 @@ func grantManageRights(s State, c GrantManageRights) ([]domain.Event, error) {
 	if err := mayAct(s, c.Number, c.By, customerMayChange); err != nil {
 		return nil, err
 	}
-	if err := notEnded(s); err != nil {
+	if err := notTerminated(s); err != nil {
 		return nil, err
 	}
 	switch {
@@ -210,8 +228,8 @@ func revokeManageRights(s State, c RevokeManageRights) ([]domain.Event, error) {
 	if err := mayAct(s, c.Number, c.By, customerMayChange); err != nil {
 		return nil, err
 	}
-	// Revoking stays possible on an ended agreement: withdrawing access is
-	// never refused.
+	// Revoking is not refused for a terminated agreement: withdrawing
+	// access never is (its termination revoked every right already).
 	if !s.ManagedByPartner(c.PartnerID) {
 		return nil, domain.Rule("contract.manage_rights_not_granted", "partner %s does not manage %s", c.PartnerID, s.Number)
 	}
@@ -272,11 +290,92 @@ func mayAct(s State, number string, by domain.Actor, customerMay bool) error {
 	return domain.Forbidden("only admin or support staff may do this")
 }
 
-func notEnded(s State) error {
-	if s.Status == StatusEnded {
-		return domain.Rule("contract.ended", "agreement %s has ended", s.Number)
+// terminate decides a termination: only admin or support staff terminate
+// (on a support case), with a reason and evidence. The partners that still
+// hold manage rights lose them first, in the order they were granted, so
+// that every reader that follows revocations drops their access through
+// this agreement; then the agreement is terminated, dated At's UTC day.
+func terminate(s State, c TerminateContract) ([]domain.Event, error) {
+	if !c.By.IsStaffWith(domain.RoleAdmin, domain.RoleSupport) {
+		return nil, domain.Forbidden("only admin or support staff terminate license agreements")
+	}
+	var p domain.Problems
+	reason := checkReason(&p, "reason", c.Reason)
+	switch {
+	case len(c.Evidence) == 0:
+		p.Add("evidence", "must list at least one reference")
+	case len(c.Evidence) > MaxEvidence:
+		p.Add("evidence", "must list at most %d references", MaxEvidence)
+	}
+	for i, ref := range c.Evidence {
+		checkReference(&p, fmt.Sprintf("evidence[%d]", i), ref)
+	}
+	if c.At.IsZero() {
+		p.Add("at", "is required")
+	}
+	if err := p.Err(); err != nil {
+		return nil, err
+	}
+	// A state folded from another agreement's stream must not be
+	// terminated in this command's name.
+	if !s.Exists() || s.Number != c.Number {
+		return nil, domain.ErrNotFound
+	}
+	if err := notTerminated(s); err != nil {
+		return nil, err
+	}
+	evs := make([]domain.Event, 0, len(s.ManagedBy)+1)
+	for _, partnerID := range s.ManagedBy {
+		evs = append(evs, ManageRightsRevoked{PartnerID: partnerID})
+	}
+	return append(evs, Terminated{
+		Reason:       reason,
+		Evidence:     slices.Clone(c.Evidence),
+		TerminatedOn: c.At.UTC().Format(dateLayout),
+	}), nil
+}
+
+// notTerminated refuses a change to a terminated agreement.
+func notTerminated(s State) error {
+	if s.Status == StatusTerminated {
+		return domain.Rule("contract.terminated", "agreement %s was terminated on %s and accepts no further change", s.Number, s.TerminatedOn)
 	}
 	return nil
+}
+
+// checkReason checks a free text that may span lines (tabs and line breaks
+// allowed, no other control or format characters) and returns it without
+// surrounding white space.
+func checkReason(p *domain.Problems, field, v string) string {
+	v = strings.TrimSpace(v)
+	clean := utf8.ValidString(v)
+	for _, r := range v {
+		if r != '\n' && r != '\r' && r != '\t' && (unicode.IsControl(r) || unicode.Is(unicode.Cf, r)) {
+			clean = false
+		}
+	}
+	switch {
+	case v == "":
+		p.Add(field, "is required")
+	case !clean:
+		p.Add(field, "must be valid UTF-8 without control characters other than tabs and line breaks")
+	case utf8.RuneCountInString(v) > MaxReasonLen:
+		p.Add(field, "must be at most %d characters", MaxReasonLen)
+	}
+	return v
+}
+
+// checkReference checks one evidence reference: a document's name or ID on
+// one line.
+func checkReference(p *domain.Problems, field, v string) {
+	switch {
+	case strings.TrimSpace(v) == "":
+		p.Add(field, "is required")
+	case !names.Clean(v):
+		p.Add(field, "must be valid UTF-8 without control characters")
+	case utf8.RuneCountInString(v) > MaxReferenceLen:
+		p.Add(field, "must be at most %d characters", MaxReferenceLen)
+	}
 }
 
 func checkAdministrators(p *domain.Problems, primary, secondary string) {

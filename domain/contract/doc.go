@@ -2,6 +2,10 @@
 // or Easy License Agreement of one customer account, with its contract
 // administrators, discount level, term and the partners holding manage
 // rights under it. Its events are recorded on the stream contract-<number>.
+// An agreement is active from its registration until it is terminated
+// (TerminateContract, executed through a support case): a terminated
+// agreement keeps its history, moves with its account in a merge, and
+// accepts no further change.
 //
 // Decide, Evolve and Move are pure: they read no clock, draw no number and
 // do no I/O. The contract number, the time and the acting party arrive in the

@@ -90,3 +90,20 @@ func (OwnerChanged) EventType() string { return "contract.owner_changed" }
 
 // SchemaVersion implements domain.Event.
 func (OwnerChanged) SchemaVersion() int { return 1 }
+
+// Terminated: the agreement was terminated on TerminatedOn (YYYY-MM-DD, UTC)
+// for Reason, on the Evidence references. It no longer counts as the
+// account's active agreement under its program and accepts no further
+// change; the partners that held manage rights lost them just before, in
+// contract.manage_rights_revoked events of the same decision.
+type Terminated struct {
+	Reason       string   `json:"reason"`
+	Evidence     []string `json:"evidence"`
+	TerminatedOn string   `json:"terminated_on"`
+}
+
+// EventType implements domain.Event.
+func (Terminated) EventType() string { return "contract.terminated" }
+
+// SchemaVersion implements domain.Event.
+func (Terminated) SchemaVersion() int { return 1 }

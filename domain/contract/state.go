@@ -9,10 +9,10 @@ import (
 // Status of an agreement.
 const (
 	StatusActive = "active"
-	// StatusEnded is an agreement that no longer counts as the account's
-	// active one under its program. No event sets it yet: DOMAIN.md names no
-	// command that ends an agreement.
-	StatusEnded = "ended"
+	// StatusTerminated is an agreement that was terminated
+	// (contract.terminated): it no longer counts as the account's active
+	// one under its program, and accepts no further change.
+	StatusTerminated = "terminated"
 )
 
 // State is a license agreement as its events made it. The zero State is an
@@ -34,6 +34,9 @@ type State struct {
 	// were granted.
 	ManagedBy []string
 	Status    string
+	// TerminatedOn is the date of the termination, for a terminated
+	// agreement.
+	TerminatedOn string
 }
 
 // Exists reports whether the agreement was registered.
@@ -74,6 +77,8 @@ func Evolve(s State, e domain.Event) State {
 		}
 	case OwnerChanged:
 		s.AccountID = e.ToAccountID
+	case Terminated:
+		s.Status, s.TerminatedOn = StatusTerminated, e.TerminatedOn
 	}
 	return s
 }

@@ -18,32 +18,33 @@ const (
 	OperationSplitLicense    = "SplitLicense"
 	OperationTransferLicense = "TransferLicense"
 	// OperationConsolidateAccounts joins several accounts into the case's
-	// account, one merge each, in one append. It has no direct route: only
-	// a case executes it.
+	// account, one merge each, in one append; OperationTerminateContract
+	// ends a license agreement. Neither has a direct route: only a case
+	// executes them.
 	OperationConsolidateAccounts = "ConsolidateAccounts"
+	OperationTerminateContract   = "TerminateContract"
 )
 
 // subjectOperations maps each subject to the one operation its proposal
-// may name. Consolidation and termination have no executable operation yet
-// (see RuleNotExecutable); other never carries a proposal.
+// may name; other never carries a proposal.
 var subjectOperations = map[string]string{
 	SubjectRename:        OperationRenameCompany,
 	SubjectMerge:         OperationMergeAccounts,
 	SubjectSplit:         OperationSplitLicense,
 	SubjectTransfer:      OperationTransferLicense,
 	SubjectConsolidation: OperationConsolidateAccounts,
+	SubjectTermination:   OperationTerminateContract,
 }
 
 // Rules of proposals.
 const (
-	// RuleNotExecutable refuses a proposal on a subject whose change is not
-	// executable through a case yet (consolidation, termination): such a
-	// case is opened without a proposal, and approving it records the
-	// decision only.
+	// RuleNotExecutable refuses, at execution, an operation the command
+	// service cannot execute (every subject's operation is executable; it
+	// guards a case recorded with an operation no version executes).
 	RuleNotExecutable = "supportcase.operation_not_executable"
 	// RuleTargetNotOfAccount refuses, at execution, a proposal whose
-	// target does not belong to the case's account (a license another
-	// account owns by now).
+	// target does not belong to the case's account (a license or an
+	// agreement another account holds by now).
 	RuleTargetNotOfAccount = "supportcase.target_not_of_account"
 )
 
@@ -56,10 +57,13 @@ const (
 // Operation is one of the Operation constants and must be the one of the
 // case's subject; Target is what the direct route addresses in its path (an
 // account ID for RenameCompany and MergeAccounts — for a merge, the account
-// merged away —, a license ID for SplitLicense and TransferLicense); Input
-// is the JSON body the direct route takes, executed as the approving staff
-// member. A split's or transfer's approval_case is the case itself and may
-// be left out.
+// merged away —, a license ID for SplitLicense and TransferLicense, the
+// surviving account — the case's — for ConsolidateAccounts, a contract
+// number for TerminateContract); Input is the JSON body the direct route
+// takes (for ConsolidateAccounts and TerminateContract, which have none,
+// {"sources", "reason", "evidence"} and {"reason", "evidence"}), executed
+// as the approving staff member. A split's or transfer's approval_case is
+// the case itself and may be left out.
 type Proposed struct {
 	Operation string          `json:"operation"`
 	Target    string          `json:"target"`
@@ -130,13 +134,16 @@ type (
 		Reason   string   `json:"reason"`
 		Evidence []string `json:"evidence"`
 	}
+	terminationInput struct {
+		Reason   string   `json:"reason"`
+		Evidence []string `json:"evidence"`
+	}
 )
 
 // checkProposed checks a proposal against the case it is opened with, and
 // the approval rules of its operation (DOMAIN.md, "Support case"):
 //
-//   - subject other carries no proposal; consolidation and termination
-//     none yet (RuleNotExecutable);
+//   - subject other carries no proposal;
 //   - the operation is the subject's, the target has the form of what the
 //     operation addresses, and the input is a JSON object;
 //   - a rename targets the case's account and carries the email
@@ -149,11 +156,14 @@ type (
 //     approval case, if named, is this case;
 //   - a transfer names the account the license goes to, another
 //     organisation: the adjustment across organisations the case exists
-//     for.
+//     for;
+//   - a termination targets an agreement (its contract number) and gives
+//     a reason and at least one evidence reference.
 //
-// Whether the license of a split or transfer belongs to the case's account
-// is a fact known at execution (RuleTargetNotOfAccount). Field problems
-// are reported under proposed.*; the rule violation is returned as err.
+// Whether the license of a split or transfer, or the agreement of a
+// termination, belongs to the case's account is a fact known at execution
+// (RuleTargetNotOfAccount). Field problems are reported under proposed.*;
+// the rule violation is returned as err.
 func checkProposed(p *domain.Problems, c OpenCase, raw Proposal) error {
 	if len(raw) == 0 {
 		return nil
@@ -163,9 +173,6 @@ func checkProposed(p *domain.Problems, c OpenCase, raw Proposal) error {
 	case c.Subject == SubjectOther:
 		p.Add("proposed", "must be left out for subject other: it proposes no command")
 		return nil
-	case !ok && c.Subject == SubjectTermination:
-		return domain.Rule(RuleNotExecutable,
-			"a %s is not executable through a case yet: open the case without a proposal, and staff record their decision", c.Subject)
 	case !ok:
 		return nil // the subject itself is reported
 	}
@@ -181,7 +188,7 @@ func checkProposed(p *domain.Problems, c OpenCase, raw Proposal) error {
 		p.Add("proposed.operation", "is required: %s for subject %s", op, c.Subject)
 		return nil
 	case subjectFor(pr.Operation) == "":
-		p.Add("proposed.operation", "must be RenameCompany, MergeAccounts, SplitLicense, TransferLicense or ConsolidateAccounts")
+		p.Add("proposed.operation", "must be RenameCompany, MergeAccounts, SplitLicense, TransferLicense, ConsolidateAccounts or TerminateContract")
 		return nil
 	case pr.Operation != op:
 		p.Add("proposed.operation", "must be %s for subject %s, not %s", op, c.Subject, pr.Operation)
@@ -283,19 +290,35 @@ func checkProposed(p *domain.Problems, c OpenCase, raw Proposal) error {
 				p.Add("proposed.input.evidence", "must list at least one reference")
 			}
 		}
+	case OperationTerminateContract:
+		if _, ok := ids.Contract(pr.Target); !ok {
+			p.Add("proposed.target", "must be the agreement to terminate, e.g. ELA-000001")
+		}
+		var t terminationInput
+		if decode(&t) {
+			required("reason", t.Reason)
+			if len(t.Evidence) == 0 {
+				p.Add("proposed.input.evidence", "must list at least one reference")
+			}
+		}
 	}
 	return nil
 }
 
 // TargetOfAccount decides, at execution, whether the license a split or
-// transfer proposal targets still belongs to the case's account: owner is
-// the license's owner as loaded with the approval. Rename and merge
+// transfer proposal targets, or the agreement a termination targets, still
+// belongs to the case's account: owner is the license's owner or the
+// agreement's account as loaded with the approval. Rename and merge
 // targets were checked against the account when the case was opened.
 func TargetOfAccount(s State, pr Proposed, owner string) error {
 	switch pr.Operation {
 	case OperationSplitLicense, OperationTransferLicense:
 		if owner != s.AccountID {
 			return domain.Rule(RuleTargetNotOfAccount, "license %s does not belong to the case's account %s", pr.Target, s.AccountID)
+		}
+	case OperationTerminateContract:
+		if owner != s.AccountID {
+			return domain.Rule(RuleTargetNotOfAccount, "agreement %s does not belong to the case's account %s", pr.Target, s.AccountID)
 		}
 	}
 	return nil

@@ -26,6 +26,7 @@ const (
 	consolidateProposal = `{"operation":"ConsolidateAccounts","target":"123456HQ","input":{"sources":["111111AA","222222BB"],"reason":"merger","evidence":["doc:board-minutes.pdf"]}}`
 	splitProposal       = `{"operation":"SplitLicense","target":"LIC-0000042","input":{"parts":[{"quantity":1000},{"quantity":500}],"email_authorisation":{"from":"it@acme.example","reference":"MSG-7"}}}`
 	transferProposal    = `{"operation":"TransferLicense","target":"LIC-0000042","input":{"to_account_id":"654321AB"}}`
+	terminationProposal = `{"operation":"TerminateContract","target":"ELA-000042","input":{"reason":"customer gave notice","evidence":["doc:notice.pdf"]}}`
 )
 
 func TestOpenCaseProposal(t *testing.T) {
@@ -44,6 +45,9 @@ func TestOpenCaseProposal(t *testing.T) {
 		ok("a split may name this case as its approval", supportcase.SubjectSplit,
 			`{"operation":"SplitLicense","target":"LIC-0000042","input":{"parts":[{"quantity":1},{"quantity":1}],"email_authorisation":{"from":"a@b.c","reference":"r"},"approval_case":"CASE-000042"}}`),
 		ok("a transfer names another organisation", supportcase.SubjectTransfer, transferProposal),
+		ok("a termination names the agreement, a reason and evidence", supportcase.SubjectTermination, terminationProposal),
+		ok("a termination of an Easy License Agreement", supportcase.SubjectTermination,
+			`{"operation":"TerminateContract","target":"EASY-000007","input":{"reason":"r","evidence":["a","b"]}}`),
 
 		bad("subject other carries no proposal", supportcase.SubjectOther, proposal, "proposed"),
 		bad("the operation is the subject's", supportcase.SubjectMerge, proposal, "proposed.operation"),
@@ -88,8 +92,12 @@ func TestOpenCaseProposal(t *testing.T) {
 			"proposed.input.sources[1]", "proposed.input.sources[2]", "proposed.input.sources[3]"),
 		bad("a transfer approved by another case", supportcase.SubjectTransfer,
 			`{"operation":"TransferLicense","target":"LIC-0000042","input":{"to_account_id":"654321AB","approval_case":"CASE-000001"}}`, "proposed.input.approval_case"),
-		{Name: "OpenCase/proposal: a termination is not executable through a case yet", When: proposing(supportcase.SubjectTermination, `{}`),
-			Then: rule(supportcase.RuleNotExecutable)},
+		bad("a termination names an agreement, a reason and evidence", supportcase.SubjectTermination,
+			`{"operation":"TerminateContract","target":"123456HQ","input":{"reason":"  ","evidence":[]}}`,
+			"proposed.target", "proposed.input.reason", "proposed.input.evidence"),
+		bad("a termination's operation is TerminateContract", supportcase.SubjectTermination, transferProposal, "proposed.operation"),
+		bad("a termination's input has only reason and evidence", supportcase.SubjectTermination,
+			`{"operation":"TerminateContract","target":"ELA-000042","input":{"reason":"r","evidence":"doc"}}`, "proposed.input"),
 	})
 }
 
@@ -114,6 +122,9 @@ func TestApproveCaseExecutes(t *testing.T) {
 		{Name: "ApproveCase/a transfer case: approved and executed",
 			Given: []domain.Event{proposed(supportcase.SubjectTransfer, transferProposal)}, When: approving,
 			Then: events(approvedEv, executed(supportcase.OperationTransferLicense, "LIC-0000042"))},
+		{Name: "ApproveCase/a termination case: approved and executed (TerminateContract on the agreement)",
+			Given: []domain.Event{proposed(supportcase.SubjectTermination, terminationProposal)}, When: approving,
+			Then: events(approvedEv, executed(supportcase.OperationTerminateContract, "ELA-000042"))},
 		{Name: "ApproveCase/a case whose execution was refused may be approved again",
 			Given: append(open(), refusedEv), When: approving,
 			Then: events(approvedEv, executed(supportcase.OperationRenameCompany, acmeID))},
@@ -180,6 +191,16 @@ func TestTargetOfAccount(t *testing.T) {
 	var ru *domain.RuleError
 	if err := supportcase.TargetOfAccount(s, pr, otherID); !errors.As(err, &ru) || ru.Rule != supportcase.RuleTargetNotOfAccount {
 		t.Errorf("another account's license: %v", err)
+	}
+	tc, ok := supportcase.Proposal(terminationProposal).Decode()
+	if !ok {
+		t.Fatal("a termination proposal does not decode")
+	}
+	if err := supportcase.TargetOfAccount(s, tc, acmeID); err != nil {
+		t.Errorf("the case's own agreement: %v", err)
+	}
+	if err := supportcase.TargetOfAccount(s, tc, otherID); !errors.As(err, &ru) || ru.Rule != supportcase.RuleTargetNotOfAccount {
+		t.Errorf("another account's agreement: %v", err)
 	}
 	rn, _ := supportcase.Proposal(proposal).Decode()
 	if err := supportcase.TargetOfAccount(s, rn, ""); err != nil {

@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/channeldesk/channeldesk/domain"
+	"github.com/channeldesk/channeldesk/domain/contract"
 	"github.com/channeldesk/channeldesk/domain/ids"
 	"github.com/channeldesk/channeldesk/domain/license"
 	"github.com/channeldesk/channeldesk/domain/supportcase"
@@ -27,7 +28,8 @@ const RuleExecutionRefused = "supportcase.execution_refused"
 // attempt the case's supportcase.approved and supportcase.executed and
 // every event of the change (account.renamed, account.merged and what
 // moves with it — once per account for a consolidation —, license.split
-// ..., license.transferred ...) are decided,
+// ..., license.transferred ..., contract.manage_rights_revoked ...
+// contract.terminated) are decided,
 // and appended in ONE atomic append, each stream at the version it was
 // read at. They share the append's metadata: its command_id, the request's
 // correlation_id, and causation_id — the approval command's own ID (equal
@@ -149,6 +151,8 @@ func targetKind(operation string) string {
 	switch operation {
 	case supportcase.OperationSplitLicense, supportcase.OperationTransferLicense:
 		return "license"
+	case supportcase.OperationTerminateContract:
+		return "agreement"
 	}
 	return "account"
 }
@@ -220,6 +224,25 @@ func (u *Unit) executeProposal(c supportcase.State, pr supportcase.Proposed, by 
 		// append (supportcase.executed).
 		in.ApprovalCase = c.Number
 		return u.transferLicense(pr.Target, in, by, at, func(string) error { return nil })
+	case supportcase.OperationTerminateContract:
+		var in TerminateContractInput
+		if err := decodeProposalInput(pr, &in); err != nil {
+			return err
+		}
+		if _, ok := ids.Contract(pr.Target); !ok {
+			return domain.ErrNotFound
+		}
+		agr, err := Load(u, contracts, contract.StreamID(pr.Target))
+		if err != nil {
+			return err
+		}
+		if !agr.Exists() {
+			return domain.ErrNotFound
+		}
+		if err := supportcase.TargetOfAccount(c, pr, agr.AccountID); err != nil {
+			return err
+		}
+		return u.terminateContract(pr.Target, in, by, at)
 	}
 	return domain.Rule(supportcase.RuleNotExecutable, "operation %q is not executable through a case", pr.Operation)
 }

@@ -2,6 +2,9 @@ package command
 
 import (
 	"context"
+	"maps"
+	"slices"
+	"time"
 
 	"github.com/channeldesk/channeldesk/domain"
 	"github.com/channeldesk/channeldesk/domain/account"
@@ -27,7 +30,9 @@ type RegisterContractInput struct {
 // its program's sequence (ELA- or EASY-) and attaches it to the customer's
 // account in the same atomic append. The account's agreements per program
 // come from the account's own state, so a concurrent registration for the
-// same account conflicts and is decided again.
+// same account conflicts and is decided again; whether each is still
+// active (not terminated) comes from its own stream, read in the same
+// attempt, so a concurrent termination conflicts too.
 func (s *Service) RegisterContract(ctx context.Context, m Meta, in RegisterContractInput) (Result, error) {
 	kind, prefix := numbering.ContractELA, "ELA-"
 	if in.Program == contract.ProgramEasy {
@@ -48,11 +53,8 @@ func (s *Service) RegisterContract(ctx context.Context, m Meta, in RegisterContr
 			if acct, cmd.Account, err = u.Account(in.AccountID); err != nil {
 				return err
 			}
-			// Every agreement the account lists is active: no command ends
-			// one yet (contract.StatusEnded).
-			cmd.ActiveContracts = map[string]string{}
-			for number, program := range acct.Contracts {
-				cmd.ActiveContracts[program] = number
+			if cmd.ActiveContracts, err = u.activeContracts(acct); err != nil {
+				return err
 			}
 		}
 		evs, err := contract.Decide(contract.State{}, cmd)
@@ -67,6 +69,58 @@ func (s *Service) RegisterContract(ctx context.Context, m Meta, in RegisterContr
 		u.Emit(account.StreamID(in.AccountID), link...)
 		return nil
 	})
+}
+
+// activeContracts maps each program to the account's active agreement
+// under it: every agreement acct lists is loaded within u (its stream is
+// asserted at the version read), and a terminated one does not count.
+func (u *Unit) activeContracts(acct account.State) (map[string]string, error) {
+	numbers := slices.Sorted(maps.Keys(acct.Contracts))
+	streams := make([]string, len(numbers))
+	for i, n := range numbers {
+		streams[i] = contract.StreamID(n)
+	}
+	if err := u.Prefetch(streams...); err != nil {
+		return nil, err
+	}
+	active := map[string]string{}
+	for i, n := range numbers {
+		st, err := Load(u, contracts, streams[i])
+		if err != nil {
+			return nil, err
+		}
+		if st.Status != contract.StatusTerminated {
+			active[acct.Contracts[n]] = n
+		}
+	}
+	return active, nil
+}
+
+// TerminateContractInput is the input of a termination case's proposal
+// (operation TerminateContract): there is no direct route, a termination
+// is executed only by approving its case.
+type TerminateContractInput struct {
+	Reason string `json:"reason"`
+	// Evidence: one or more references (the customer's notice, the case's
+	// documents).
+	Evidence []string `json:"evidence"`
+}
+
+// terminateContract decides, within u, that agreement number is terminated
+// by by at at (executing a termination case), and emits the revocations of
+// every partner's manage rights and contract.terminated on its stream.
+func (u *Unit) terminateContract(number string, in TerminateContractInput, by domain.Actor, at time.Time) error {
+	stream := contract.StreamID(number)
+	st, err := Load(u, contracts, stream)
+	if err != nil {
+		return err
+	}
+	evs, err := contract.Decide(st, contract.TerminateContract{Number: number, Reason: in.Reason, Evidence: in.Evidence, By: by, At: at})
+	if err != nil {
+		return err
+	}
+	u.Emit(stream, evs...)
+	return nil
 }
 
 // onContract runs a command on the existing agreement number, decided by

@@ -189,6 +189,8 @@ func checkProposalInput(raw json.RawMessage) error {
 		in = &TransferLicenseInput{}
 	case supportcase.OperationConsolidateAccounts:
 		in = &ConsolidateAccountsInput{}
+	case supportcase.OperationTerminateContract:
+		in = &TerminateContractInput{}
 	default:
 		return nil
 	}

@@ -183,6 +183,12 @@ func (b *builder) add(e *eventstore.Event, ev domain.Event) {
 			a.accountID = ev.ToAccountID
 			b.touchContract(a, e)
 		}
+	case contract.Terminated:
+		// The partners' manage rights went in the revocations just before.
+		if a := b.contracts[contractNumber(e)]; a != nil {
+			a.status = contract.StatusTerminated
+			b.touchContract(a, e)
+		}
 	}
 }
 

@@ -39,8 +39,9 @@ func (*Projection) Name() string { return Name }
 // table spellings (kept by a trigger on company_names) and the function
 // close_spellings; 4 the table spelling_trigrams (the trigram index moved
 // off the counts, which change with every company) and no trigram index on
-// company_names.
-func (*Projection) Version() int { return 4 }
+// company_names; 5 applies contract.terminated (an agreement's status
+// "terminated").
+func (*Projection) Version() int { return 5 }
 
 // Keys and folded names are in the "C" collation (byte order), so that
 // ordering, prefix ranges and cursors agree whatever the database's
@@ -341,6 +342,7 @@ var uses = func() map[string]bool {
 		account.AccountMerged{},
 		contract.Registered{}, contract.AdministratorsChanged{}, contract.DiscountLevelSet{},
 		contract.ManageRightsGranted{}, contract.ManageRightsRevoked{}, contract.OwnerChanged{},
+		contract.Terminated{},
 	} {
 		m[ev.EventType()] = true
 	}

@@ -71,6 +71,11 @@ func (e *env) history(rounds int, publish bool) {
 				contract.DiscountLevelSet{DiscountLevel: 6},
 				contract.ManageRightsGranted{PartnerID: "900001HQ"}, contract.ManageRightsGranted{PartnerID: "900002HQ"},
 				contract.ManageRightsRevoked{PartnerID: "900001HQ"})
+			if round == 7 {
+				e.on("contract-"+agreements[len(agreements)-1],
+					contract.ManageRightsRevoked{PartnerID: "900002HQ"},
+					contract.Terminated{Reason: "notice", Evidence: []string{"doc:notice.pdf"}, TerminatedOn: "2025-03-14"})
+			}
 		case 3:
 			// The first account with an agreement merges into the newest one.
 			src, dst := ids[0], ids[len(ids)-1]
@@ -168,6 +173,10 @@ func TestRowsFollowTheEvents(t *testing.T) {
 		contract.DiscountLevelSet{DiscountLevel: 6},
 		contract.ManageRightsGranted{PartnerID: "900002HQ"}, contract.ManageRightsGranted{PartnerID: "900001HQ"},
 		contract.ManageRightsGranted{PartnerID: "900003HQ"}, contract.ManageRightsRevoked{PartnerID: "900002HQ"})
+	e.agreement("EASY-000001", b)
+	e.on("contract-EASY-000001", contract.ManageRightsGranted{PartnerID: "900004HQ"},
+		contract.ManageRightsRevoked{PartnerID: "900004HQ"},
+		contract.Terminated{Reason: "notice", Evidence: []string{"doc:notice.pdf"}, TerminatedOn: "2025-03-14"})
 	e.on("account-"+a,
 		account.CompanyRenamed{AccountID: a, OldName: "Alpha Ltd", NewName: "Alpha Two Ltd"},
 		account.CompanyRenamed{AccountID: a, OldName: "Alpha Two Ltd", NewName: "ALPHA, Ltd."},
@@ -189,13 +198,18 @@ func TestRowsFollowTheEvents(t *testing.T) {
 		owner, admin, secondary string
 		level                   int
 		managers                []string
+		agreementStatus         string
 	)
-	if err := e.Pool.QueryRow(e.Ctx, `SELECT account_id, primary_admin, secondary_admin, discount_level, managers
-		FROM proj_contracts.contracts`).Scan(&owner, &admin, &secondary, &level, &managers); err != nil {
+	if err := e.Pool.QueryRow(e.Ctx, `SELECT account_id, primary_admin, secondary_admin, discount_level, managers, status
+		FROM proj_contracts.contracts WHERE contract_number = 'ELA-000001'`).Scan(&owner, &admin, &secondary, &level, &managers, &agreementStatus); err != nil {
 		t.Fatal(err)
 	}
-	if owner != b || admin != "C-000005" || secondary != "" || level != 6 || !slices.Equal(managers, []string{"900001HQ", "900003HQ"}) {
-		t.Fatalf("agreement: %s %s %q %d %v", owner, admin, secondary, level, managers)
+	if owner != b || admin != "C-000005" || secondary != "" || level != 6 || !slices.Equal(managers, []string{"900001HQ", "900003HQ"}) || agreementStatus != "active" {
+		t.Fatalf("agreement: %s %s %q %d %v %s", owner, admin, secondary, level, managers, agreementStatus)
+	}
+	if err := e.Pool.QueryRow(e.Ctx, `SELECT managers, status FROM proj_contracts.contracts WHERE contract_number = 'EASY-000001'`).
+		Scan(&managers, &agreementStatus); err != nil || len(managers) != 0 || agreementStatus != contract.StatusTerminated {
+		t.Fatalf("terminated agreement: managers %v, status %q (%v)", managers, agreementStatus, err)
 	}
 	var name, vat, stateFold, cityFold, status string
 	var former []string

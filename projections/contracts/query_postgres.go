@@ -119,7 +119,9 @@ type Contract struct {
 	// TermStart and TermEnd are YYYY-MM-DD, the term inclusive.
 	TermStart string `json:"term_start"`
 	TermEnd   string `json:"term_end"`
-	// Status is "active" (or "ended").
+	// Status is "active" or, once the agreement was terminated (through a
+	// termination case), "terminated": a terminated agreement is still
+	// found, as part of the account's history.
 	Status string `json:"status"`
 	// Country, State and City are the account's address.
 	Country string `json:"country"`
