@@ -244,12 +244,7 @@ func (f *Feed) apply(ctx context.Context, tx pgx.Tx, st *batchState, e *envelope
 		var l licenseIssued
 		if err = decodeData(e, &l); err == nil {
 			if err = l.validate(); err == nil {
-				err = isolated(ctx, tx, func(b *pgx.Batch) {
-					b.Queue(`INSERT INTO billing.licenses
-						(license_id, source_order, product, edition, quantity, owner_account_id, event_id)
-						VALUES ($1, $2, $3, $4, $5, $6, $7) ON CONFLICT (license_id) DO NOTHING`,
-						l.LicenseID, l.SourceOrder, l.Product, l.Edition, l.Quantity, l.OwnerAccountID, e.ID)
-				})
+				err = isolated(ctx, tx, func(b *pgx.Batch) { queueLicense(b, e, &l) })
 			}
 		}
 	}
@@ -287,23 +282,7 @@ func applyOrder(ctx context.Context, tx pgx.Tx, st *batchState, e *envelope) err
 		return err
 	}
 	var pending []pendingInvoice
-	err = isolated(ctx, tx, func(b *pgx.Batch) {
-		// A second order.submitted for the same number is refused by the
-		// primary key and parked.
-		b.Queue(`INSERT INTO billing.orders
-			(order_number, customer_account_id, partner_id, distributor_id, currency, total_minor, lines, event_id)
-			VALUES ($1, $2, $3, $4, $5, $6, $7, $8)`,
-			o.OrderNumber, o.CustomerAccountID, o.PartnerID, o.DistributorID, o.Currency, o.TotalMinor, lines, e.ID)
-		b.Queue(`DELETE FROM billing.pending_invoices WHERE order_number = $1
-			RETURNING stream_seq, subject, headers, data`, o.OrderNumber).Query(func(rows pgx.Rows) error {
-			var p pendingInvoice
-			_, err := pgx.ForEachRow(rows, []any{&p.seq, &p.subject, &p.headers, &p.data}, func() error {
-				pending = append(pending, p)
-				return nil
-			})
-			return err
-		})
-	})
+	err = isolated(ctx, tx, func(b *pgx.Batch) { queueOrder(b, e, &o, lines, &pending) })
 	if err != nil {
 		return err
 	}
@@ -345,23 +324,7 @@ func (st *batchState) reclassify(ctx context.Context, tx pgx.Tx, id uuid.UUID, o
 // whose currency or amount disagrees with its order's lines is poison.
 func writeLedger(ctx context.Context, tx pgx.Tx, e *envelope, v *invoiceIssued, seq uint64, msg *nats.Msg) error {
 	var written int64
-	err := isolated(ctx, tx, func(b *pgx.Batch) {
-		b.Queue(`INSERT INTO billing.ledger (event_id, line_no, invoice_number, order_number,
-				account_id, partner_id, po_number, sku, product, edition, quantity, unit_price_minor,
-				amount_minor, currency, issued_on, due_date, position, recorded_at)
-			SELECT $1, l.n, $2, o.order_number, $3, o.partner_id, $4, l.v->>'sku', l.v->>'product',
-				l.v->>'edition', (l.v->>'quantity')::int, (l.v->>'unit_price_minor')::bigint,
-				(l.v->>'quantity')::bigint * (l.v->>'unit_price_minor')::bigint, o.currency,
-				$5::date, $6::date, $7, $8
-			FROM billing.orders o, jsonb_array_elements(o.lines) WITH ORDINALITY AS l(v, n)
-			WHERE o.order_number = $9 AND o.currency = $10 AND o.total_minor = $11
-			ON CONFLICT (event_id, line_no) DO NOTHING`,
-			e.ID, v.InvoiceNumber, v.AccountID, v.PONumber, v.IssuedOn, v.DueDate, e.Position, e.RecordedAt,
-			v.OrderNumber, v.Currency, v.AmountMinor).Exec(func(ct pgconn.CommandTag) error {
-			written = ct.RowsAffected()
-			return nil
-		})
-	})
+	err := isolated(ctx, tx, func(b *pgx.Batch) { queueLedger(b, e, v, &written) })
 	if err != nil || written > 0 {
 		return err
 	}
@@ -405,4 +368,151 @@ func park(ctx context.Context, tx pgx.Tx, seq uint64, m *nats.Msg, id uuid.UUID,
 		return fmt.Errorf("park message %d: %w", seq, err)
 	}
 	return nil
+}
+
+// queueLicense queues the insert of license l, issued by event e.
+func queueLicense(b *pgx.Batch, e *envelope, l *licenseIssued) {
+	b.Queue(`INSERT INTO billing.licenses
+		(license_id, source_order, product, edition, quantity, owner_account_id, event_id)
+		VALUES ($1, $2, $3, $4, $5, $6, $7) ON CONFLICT (license_id) DO NOTHING`,
+		l.LicenseID, l.SourceOrder, l.Product, l.Edition, l.Quantity, l.OwnerAccountID, e.ID)
+}
+
+// queueOrder queues the insert of order o, submitted by event e with its
+// lines encoded, and the removal of the invoices that waited for it, which
+// are appended to pending.
+func queueOrder(b *pgx.Batch, e *envelope, o *orderSubmitted, lines []byte, pending *[]pendingInvoice) {
+	// A second order.submitted for the same number is refused by the
+	// primary key and parked.
+	b.Queue(`INSERT INTO billing.orders
+		(order_number, customer_account_id, partner_id, distributor_id, currency, total_minor, lines, event_id)
+		VALUES ($1, $2, $3, $4, $5, $6, $7, $8)`,
+		o.OrderNumber, o.CustomerAccountID, o.PartnerID, o.DistributorID, o.Currency, o.TotalMinor, lines, e.ID)
+	b.Queue(`DELETE FROM billing.pending_invoices WHERE order_number = $1
+		RETURNING stream_seq, subject, headers, data`, o.OrderNumber).Query(func(rows pgx.Rows) error {
+		var p pendingInvoice
+		_, err := pgx.ForEachRow(rows, []any{&p.seq, &p.subject, &p.headers, &p.data}, func() error {
+			*pending = append(*pending, p)
+			return nil
+		})
+		return err
+	})
+}
+
+// queueLedger queues the ledger lines of invoice v, issued by event e, at
+// its order's prices; written receives how many were written (none when
+// the order is not known, or its currency or total disagree).
+func queueLedger(b *pgx.Batch, e *envelope, v *invoiceIssued, written *int64) {
+	b.Queue(`INSERT INTO billing.ledger (event_id, line_no, invoice_number, order_number,
+			account_id, partner_id, po_number, sku, product, edition, quantity, unit_price_minor,
+			amount_minor, currency, issued_on, due_date, position, recorded_at)
+		SELECT $1, l.n, $2, o.order_number, $3, o.partner_id, $4, l.v->>'sku', l.v->>'product',
+			l.v->>'edition', (l.v->>'quantity')::int, (l.v->>'unit_price_minor')::bigint,
+			(l.v->>'quantity')::bigint * (l.v->>'unit_price_minor')::bigint, o.currency,
+			$5::date, $6::date, $7, $8
+		FROM billing.orders o, jsonb_array_elements(o.lines) WITH ORDINALITY AS l(v, n)
+		WHERE o.order_number = $9 AND o.currency = $10 AND o.total_minor = $11
+		ON CONFLICT (event_id, line_no) DO NOTHING`,
+		e.ID, v.InvoiceNumber, v.AccountID, v.PONumber, v.IssuedOn, v.DueDate, e.Position, e.RecordedAt,
+		v.OrderNumber, v.Currency, v.AmountMinor).Exec(func(ct pgconn.CommandTag) error {
+		*written = ct.RowsAffected()
+		return nil
+	})
+}
+
+// pipelined handles the batch's messages ds in ONE round trip when none
+// of them needs more than its own statements: it decides in memory what
+// handle would (already handled, waiting for an earlier event of its
+// stream, ignored, applied) and sends every applied event's statements in
+// one pipeline after a savepoint. ok is false, with everything since the
+// savepoint rolled back and st to be loaded again, when a message needs
+// handle's step-by-step path: a message to park (undecodable, of an unknown
+// version, failing validation, refused by PostgreSQL for its data, or
+// waiting too long for its stream), an invoice whose order is not in the
+// ledger yet, or an order that invoices waited for. Those are rare; the
+// step-by-step path then handles the batch exactly as before, so both
+// paths give the same ledger.
+func (f *Feed) pipelined(ctx context.Context, tx pgx.Tx, st *batchState, ds []decoded) (rs []result, ok bool, err error) {
+	const savepoint = "billing_batch"
+	b := &pgx.Batch{}
+	b.Queue(`SAVEPOINT ` + savepoint)
+	rs = make([]result, len(ds))
+	var pending []pendingInvoice
+	var unwritten []*int64
+	for i := range ds {
+		d := &ds[i]
+		r := result{action: ack, seq: d.meta.Sequence.Stream}
+		e := &d.e
+		if d.err != nil {
+			return nil, false, nil
+		}
+		if e.Position <= st.start.position || st.seen[e.ID] {
+			r.duplicate = true
+			rs[i] = r
+			continue
+		}
+		r.recordedAt = e.RecordedAt
+		version, known := st.versions[e.StreamID]
+		next := known && e.StreamVersion <= version+1 ||
+			!known && (e.StreamVersion == 1 || st.start.midway())
+		if !next {
+			if d.meta.NumDelivered > uint64(f.cfg.GapRedeliveries) {
+				return nil, false, nil
+			}
+			r.action, r.recordedAt = waitForGap, time.Time{}
+			rs[i] = r
+			continue
+		}
+		outcome := "applied"
+		switch v, known := knownVersion(e.Type); {
+		case known && v != e.SchemaVersion:
+			return nil, false, nil
+		case !known:
+			outcome = "ignored"
+		case e.Type == "order.submitted":
+			var o orderSubmitted
+			if decodeData(e, &o) != nil || o.validate() != nil {
+				return nil, false, nil
+			}
+			lines, err := json.Marshal(o.Lines)
+			if err != nil {
+				return nil, false, nil
+			}
+			queueOrder(b, e, &o, lines, &pending)
+		case e.Type == "invoice.issued":
+			var v invoiceIssued
+			if decodeData(e, &v) != nil || v.validate() != nil {
+				return nil, false, nil
+			}
+			n := new(int64)
+			unwritten = append(unwritten, n)
+			queueLedger(b, e, &v, n)
+		case e.Type == "license.issued":
+			var l licenseIssued
+			if decodeData(e, &l) != nil || l.validate() != nil {
+				return nil, false, nil
+			}
+			queueLicense(b, e, &l)
+		}
+		st.done(e, r.seq, outcome)
+		rs[i] = r
+	}
+	if b.Len() == 1 {
+		return rs, true, nil // nothing to write but the batch's progress
+	}
+	err = tx.SendBatch(ctx, b).Close()
+	if err != nil && !isDataError(err) {
+		return nil, false, err
+	}
+	fallback := err != nil || len(pending) > 0
+	for _, n := range unwritten {
+		fallback = fallback || *n == 0
+	}
+	if !fallback {
+		return rs, true, nil
+	}
+	if _, err := tx.Exec(ctx, `ROLLBACK TO SAVEPOINT `+savepoint); err != nil {
+		return nil, false, err
+	}
+	return nil, false, nil
 }

@@ -109,6 +109,11 @@ type Commit struct {
 	// RecordedAt is, for each event handled for the first time, when the
 	// event store recorded it.
 	RecordedAt []time.Time
+	// Pipelined tells whether the batch's statements went in one round
+	// trip; false when one of its messages needed the step-by-step path
+	// (one to park, an invoice before its order, an order invoices waited
+	// for).
+	Pipelined bool
 }
 
 // Validate reports every problem in c, joined with errors.Join; nil if
@@ -436,14 +441,27 @@ func (f *Feed) handleBatch(ctx context.Context, s start, msgs []jetstream.Msg, n
 	if err != nil {
 		return err
 	}
-	acts := make([]action, len(msgs))
 	c := Commit{Messages: len(msgs)}
-	var lastSeq uint64
-	for i := range ds {
-		r, err := f.handle(ctx, tx, st, &ds[i])
-		if err != nil {
+	rs, ok, err := f.pipelined(ctx, tx, st, ds)
+	if err != nil {
+		return err
+	}
+	c.Pipelined = ok
+	if !ok {
+		// Step by step, on the state as the database has it.
+		if st, err = loadBatchState(ctx, tx, s, evs); err != nil {
 			return err
 		}
+		rs = make([]result, len(ds))
+		for i := range ds {
+			if rs[i], err = f.handle(ctx, tx, st, &ds[i]); err != nil {
+				return err
+			}
+		}
+	}
+	acts := make([]action, len(msgs))
+	var lastSeq uint64
+	for i, r := range rs {
 		acts[i] = r.action
 		switch {
 		case r.action == waitForGap:

@@ -6,6 +6,7 @@ import (
 	"encoding/csv"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"io"
 	"log/slog"
 	"slices"
@@ -604,5 +605,49 @@ func TestFeedRetriesAfterLosingPostgreSQL(t *testing.T) {
 	}
 	if rows := h.ledger(); len(rows) != 1 || rows[0][0] != "INV-1" {
 		t.Errorf("ledger %v, want the one line of INV-1", rows)
+	}
+}
+
+// TestFeedPipelinesOrdinaryBatches: a batch of ordinary events (orders,
+// their licenses and invoices, in order) goes in one round trip; a batch
+// holding a message to park goes step by step, and both give the ledger
+// the events call for.
+func TestFeedPipelinesOrdinaryBatches(t *testing.T) {
+	h := newHarness(t)
+	var evs []eventstore.Event
+	for i := 1; i <= 20; i++ {
+		n := fmt.Sprintf("ORD-%d", i)
+		evs = append(evs,
+			h.event("order-"+n, 1, submitted(n, "A1", line("SKU-A", i, 100))),
+			h.event("license-L"+n, 1, license.Issued{LicenseID: "L" + n, Product: "P", Edition: "E", Quantity: i, OwnerAccountID: "A1", SourceOrder: n, MaintenanceEnd: "2027-11-01"}),
+			h.event("invoice-INV-"+n, 1, issued("INV-"+n, n, "A1", int64(i*100))))
+	}
+	// A poison invoice (its amount disagrees with its order) among them.
+	evs = append(evs, h.event("invoice-INV-X", 1, issued("INV-X", "ORD-1", "A1", 1)))
+	h.publish(evs...)
+
+	var mu sync.Mutex
+	var pipelined, stepwise int
+	f, _ := h.run(Config{BatchSize: 16, OnCommit: func(c Commit) {
+		mu.Lock()
+		defer mu.Unlock()
+		if c.Pipelined {
+			pipelined++
+		} else {
+			stepwise++
+		}
+	}})
+	h.waitHandled(f, int64(len(evs)))
+
+	if got := h.ledger(); len(got) != 20 {
+		t.Fatalf("ledger has %d rows, want 20: %v", len(got), got)
+	}
+	if p := h.parked(); len(p) != 1 {
+		t.Errorf("parked %v, want the poison invoice only", p)
+	}
+	mu.Lock()
+	defer mu.Unlock()
+	if pipelined == 0 || stepwise == 0 {
+		t.Errorf("%d batches pipelined and %d step by step, want both kinds", pipelined, stepwise)
 	}
 }
