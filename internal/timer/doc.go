@@ -14,18 +14,23 @@
 // rejected) and records one fired when the case closed unanswered, then
 // moves the checkpoint. A batch read twice changes nothing.
 //
-// Scheduler.Tick claims the pending timers due at its clock with
-// SELECT … FOR UPDATE SKIP LOCKED, sends CloseUnanswered for each through
-// the command service as the system principal, and marks each fired (or
-// cancelled, when the case is no longer waiting) in the same transaction
-// as the claim. Several instances may tick at once: a row locked by one is
-// skipped by the others, so each fires only what it claimed. The command
-// carries an idempotency key derived from the timer: an instance that dies
-// after the command's append but before its claim commits leaves the timer
-// pending, and the next claim's command is answered from the command log
-// without appending again. Exactly once therefore rests on the command
-// log and on the domain (a case no longer waiting refuses to close), not
-// on the table alone; the table decides only when and by whom.
+// Scheduler.Tick claims the pending timers due at its clock that nobody
+// holds, with SELECT … FOR UPDATE SKIP LOCKED inside one UPDATE that
+// records a lease (claimed_by, claimed_until = now + Config.Lease) and
+// commits at once; it then sends CloseUnanswered for each through the
+// command service as the system principal, outside any transaction, and
+// marks each fired (or cancelled, when the case is no longer waiting), or
+// releases it to be tried again. Several instances may tick at once: a row
+// locked or leased by one is skipped by the others, so each fires only
+// what it claimed, and no transaction stays open while commands run (one
+// would hold back the event store's horizon, and so the relay and every
+// projector). The command carries an idempotency key derived from the
+// timer: an instance that dies after the command's append but before its
+// mark leaves the timer pending under its lease, and once the lease runs
+// out the next claim's command is answered from the command log without
+// appending again. Exactly once therefore rests on the command log and on
+// the domain (a case no longer waiting refuses to close), not on the table
+// alone; the table decides only when and by whom.
 //
 // # Why a table, not JetStream scheduling
 //

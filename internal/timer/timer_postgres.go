@@ -1,14 +1,17 @@
 package timer
 
 import (
+	"cmp"
 	"context"
 	"embed"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"log/slog"
+	"slices"
 	"time"
 
+	"github.com/google/uuid"
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgxpool"
 
@@ -45,6 +48,7 @@ const (
 	DefaultInterval  = 5 * time.Second
 	DefaultBatchSize = 16
 	DefaultFeedBatch = 5000
+	DefaultLease     = time.Minute
 )
 
 // Store is what the feed reads of the event store; *eventstore.Store
@@ -73,11 +77,14 @@ type Config struct {
 	// Interval is how often Run feeds and fires. Default DefaultInterval.
 	Interval time.Duration
 	// BatchSize is the most timers one claim takes. Default
-	// DefaultBatchSize. The claim's transaction stays open while its
-	// commands run, and an open transaction holds back the event store's
-	// horizon (and with it the relay and the projectors) for every
-	// instance: a small batch keeps that pause short.
+	// DefaultBatchSize.
 	BatchSize int
+	// Lease is how long a claimed timer stays the claiming instance's
+	// before another may claim it: the time an instance may take to fire
+	// a claim's timers, after which it is taken for dead. Default
+	// DefaultLease. A lease that runs out early only makes two instances
+	// send the same command, which the command log answers once.
+	Lease time.Duration
 	// FeedBatch is the most events the feed reads at once. Default
 	// DefaultFeedBatch.
 	FeedBatch int
@@ -94,6 +101,9 @@ func (c Config) Validate() error {
 	if c.BatchSize < 0 || c.BatchSize > 10000 {
 		errs = append(errs, fmt.Errorf("timer batch size %d: want 1 to 10000, or 0 for the default", c.BatchSize))
 	}
+	if c.Lease < 0 {
+		errs = append(errs, fmt.Errorf("timer lease %s: must not be negative", c.Lease))
+	}
 	if c.FeedBatch < 0 || c.FeedBatch > 100000 {
 		errs = append(errs, fmt.Errorf("timer feed batch %d: want 1 to 100000, or 0 for the default", c.FeedBatch))
 	}
@@ -109,6 +119,8 @@ type Scheduler struct {
 	store  Store
 	closer Closer
 	cfg    Config
+	// id names this Scheduler in the leases it holds.
+	id string
 }
 
 // New returns a Scheduler over pool (where Migrate created the tables),
@@ -142,10 +154,13 @@ func New(pool *pgxpool.Pool, store Store, closer Closer, cfg Config) (*Scheduler
 	if cfg.FeedBatch == 0 {
 		cfg.FeedBatch = DefaultFeedBatch
 	}
+	if cfg.Lease == 0 {
+		cfg.Lease = DefaultLease
+	}
 	if cfg.Logger == nil {
 		cfg.Logger = slog.Default()
 	}
-	return &Scheduler{pool: pool, store: store, closer: closer, cfg: cfg}, nil
+	return &Scheduler{pool: pool, store: store, closer: closer, cfg: cfg, id: uuid.NewString()}, nil
 }
 
 // Run feeds and fires every Interval until ctx ends, and returns ctx's
@@ -300,19 +315,27 @@ type due struct {
 	position       int64
 }
 
-// fire claims up to BatchSize timers due now, fires them and marks them in
-// the claim's transaction. It returns how many fired, how many ended
-// (fired or cancelled) and how many it claimed.
+// fire claims up to BatchSize timers due now, fires them and marks them.
+// It returns how many fired, how many ended (fired or cancelled) and how
+// many it claimed.
+//
+// The claim is a lease, committed at once: the timers are this
+// Scheduler's until now + Lease, and no transaction stays open while their
+// commands run (an open transaction would hold back the event store's
+// horizon, and with it the relay and every projector, for that long). Each
+// timer is then marked fired or cancelled if it is still pending; one the
+// service found not yet due, or whose command failed, is released for the
+// next tick, here or elsewhere, to try again under the same idempotency
+// key. A Scheduler that dies holding a lease leaves its timers to be
+// claimed once the lease runs out.
 func (s *Scheduler) fire(ctx context.Context) (fired, ended, claimed int, err error) {
 	now := s.cfg.Now()
-	tx, err := s.pool.Begin(ctx)
-	if err != nil {
-		return 0, 0, 0, fmt.Errorf("claim timers: %w", err)
-	}
-	defer tx.Rollback(ctx)
-	rows, err := tx.Query(ctx, `SELECT id, case_number, due_at, position FROM due_timers
-		WHERE state = 'pending' AND due_at <= $1 ORDER BY due_at, id LIMIT $2
-		FOR UPDATE SKIP LOCKED`, now, s.cfg.BatchSize)
+	rows, err := s.pool.Query(ctx, `UPDATE due_timers t SET claimed_by = $3, claimed_until = $4
+		FROM (SELECT id FROM due_timers
+			WHERE state = 'pending' AND due_at <= $1 AND (claimed_until IS NULL OR claimed_until <= $1)
+			ORDER BY due_at, id LIMIT $2 FOR UPDATE SKIP LOCKED) c
+		WHERE t.id = c.id
+		RETURNING t.id, t.case_number, t.due_at, t.position`, now, s.cfg.BatchSize, s.id, now.Add(s.cfg.Lease))
 	if err != nil {
 		return 0, 0, 0, fmt.Errorf("claim timers: %w", err)
 	}
@@ -327,28 +350,31 @@ func (s *Scheduler) fire(ctx context.Context) (fired, ended, claimed int, err er
 	if len(timers) == 0 {
 		return 0, 0, 0, nil
 	}
+	slices.SortFunc(timers, func(a, b due) int {
+		return cmp.Or(a.at.Compare(b.at), cmp.Compare(a.id, b.id))
+	})
 	var errs []error
+	b := &pgx.Batch{}
 	for _, t := range timers {
 		state, outcome, firedAt, err := s.close(ctx, t)
-		if err != nil {
-			// Left pending: the next tick, here or elsewhere, tries again
-			// under the same idempotency key.
-			errs = append(errs, err)
-			continue
-		}
-		if state == StatePending {
+		if err != nil || state == StatePending {
+			if err != nil {
+				errs = append(errs, err)
+			}
+			b.Queue(`UPDATE due_timers SET claimed_by = '', claimed_until = NULL
+				WHERE id = $1 AND state = 'pending' AND claimed_by = $2`, t.id, s.id)
 			continue
 		}
 		ended++
 		if state == StateFired {
 			fired++
 		}
-		if _, err := tx.Exec(ctx, `UPDATE due_timers SET state = $2, ended_at = $3, outcome = $4, fired_position = $5
-			WHERE id = $1`, t.id, state, now, outcome, firedAt); err != nil {
-			return 0, 0, 0, fmt.Errorf("mark timer %s: %w", t.id, err)
-		}
+		// Marked even if the lease ran out meanwhile: whoever fires it
+		// too gets the same answer from the command log.
+		b.Queue(`UPDATE due_timers SET state = $2, ended_at = $3, outcome = $4, fired_position = $5, claimed_until = NULL
+			WHERE id = $1 AND state = 'pending'`, t.id, state, now, outcome, firedAt)
 	}
-	if err := tx.Commit(ctx); err != nil {
+	if err := s.pool.SendBatch(ctx, b).Close(); err != nil {
 		return 0, 0, 0, fmt.Errorf("mark timers: %w", err)
 	}
 	return fired, ended, len(timers), errors.Join(errs...)

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"runtime"
 	"sync"
 	"testing"
 	"time"
@@ -396,6 +397,67 @@ func TestCrashBetweenAppendAndMark(t *testing.T) {
 	}
 	if got := closings(t, in.store, number); got != 1 {
 		t.Fatalf("closed_unanswered events = %d, want 1", got)
+	}
+}
+
+// dyingCloser appends through the real service, then its goroutine ends
+// (runtime.Goexit) as the process would die: the lease is never released
+// and the timer never marked.
+type dyingCloser struct{ svc *command.Service }
+
+func (c dyingCloser) CloseUnanswered(ctx context.Context, m command.Meta, number string) (command.Result, error) {
+	if _, err := c.svc.CloseUnanswered(ctx, m, number); err != nil {
+		return command.Result{}, err
+	}
+	runtime.Goexit()
+	return command.Result{}, nil
+}
+
+// TestDeadInstancesLeaseRunsOut: an instance dies after the command's
+// append, holding the timer's lease; no other instance fires it while the
+// lease holds, and the first claim after it ran out fires it, answered
+// from the command log, so the case closes once.
+func TestDeadInstancesLeaseRunsOut(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	clk := &clock{t: time.Date(2026, 3, 2, 9, 0, 0, 0, time.UTC)}
+	url := pgtest.URL(t)
+	in := newInstance(t, url, clk)
+	number := casesWaiting(t, in, 1)[0]
+	clk.Add(supportcase.InformationWindow)
+	caughtUp(t, in)
+	const lease = 10 * time.Minute
+	dying, err := timer.New(in.pool, frozenStore{}, dyingCloser{in.svc}, timer.Config{Now: clk.Now, Lease: lease})
+	if err != nil {
+		t.Fatal(err)
+	}
+	died := make(chan struct{})
+	go func() {
+		defer close(died)
+		_, _ = dying.Tick(ctx)
+	}()
+	<-died
+	if got := closings(t, in.store, number); got != 1 {
+		t.Fatalf("closed_unanswered events after the death = %d, want 1", got)
+	}
+	if got := pending(t, in.pool); got != 1 {
+		t.Fatalf("pending timers after the death = %d, want 1 (leased)", got)
+	}
+	other := newInstance(t, url, clk)
+	blind, err := timer.New(other.pool, frozenStore{}, other.svc, timer.Config{Now: clk.Now, Lease: lease})
+	if err != nil {
+		t.Fatal(err)
+	}
+	clk.Add(lease - time.Second)
+	if n, err := blind.Tick(ctx); err != nil || n != 0 {
+		t.Fatalf("while the lease holds: fired %d, %v; want 0", n, err)
+	}
+	clk.Add(time.Second)
+	if n, err := blind.Tick(ctx); err != nil || n != 1 {
+		t.Fatalf("after the lease: fired %d, %v; want 1 (answered from the command log)", n, err)
+	}
+	if got, left := closings(t, in.store, number), pending(t, in.pool); got != 1 || left != 0 {
+		t.Fatalf("closed_unanswered events = %d, pending timers = %d; want 1 and 0", got, left)
 	}
 }
 
