@@ -448,7 +448,7 @@ func TestSplit(t *testing.T) {
 	r = e.do("POST", "/v1/licenses/LIC-0000002/split", e.support, split("CASE-000001", 1000, 500))
 	wantAnswer(t, r, 200, "LIC-0000002", "license-LIC-0000002", 3,
 		"license.split", "license.rescinded", "license.issued", "license.issued",
-		"account.license_detached", "account.license_attached", "account.license_attached")
+		"account.license_detached", "account.license_attached", "account.license_attached", "supportcase.executed")
 	if evs, _ := e.app.Store.Load(context.Background(), "license-LIC-0000006"); len(evs) != 1 {
 		t.Fatalf("the second split's parts are not LIC-0000005 and LIC-0000006")
 	}

@@ -247,11 +247,19 @@ func TestCaseConsolidation(t *testing.T) {
 	before := e.events()
 	r = e.do("POST", "/v1/cases/CASE-000001/approve", e.support, `{}`)
 	wantProblem(t, r, 422, "rule_violation")
-	if d, _ := r.body["detail"].(string); !strings.Contains(d, "account.merged") || !strings.Contains(d, src2) {
-		t.Fatalf("the refusal does not name the merged account: %s", r.raw)
+	if d, _ := r.body["detail"].(string); !strings.Contains(d, "supportcase.account_not_mergeable") || strings.Contains(d, other) {
+		t.Fatalf("the refusal is not the undisclosing one: %s", r.raw)
 	}
 	if n := e.events(); n != before+1 {
 		t.Fatalf("a refused consolidation appended %d events, want its record only", n-before)
+	}
+	// The requester reads the refusal on its case without learning what
+	// became of the other account, nor from its activity log.
+	if body := string(mustJSON(t, e.get(t, "/v1/cases/CASE-000001", requester))); !strings.Contains(body, "account_not_mergeable") || strings.Contains(body, other) {
+		t.Fatalf("the case as the requester: %s", body)
+	}
+	if body := string(mustJSON(t, e.get(t, "/v1/activity?customer="+dst, requester))); strings.Contains(body, other) {
+		t.Fatalf("the activity log as the requester: %s", body)
 	}
 	if a := e.get(t, "/v1/accounts/"+src1, e.admin); a["account_id"] != src1 || a["status"] != "active" {
 		t.Fatalf("the first account was merged by a refused consolidation: %v", a)

@@ -306,10 +306,15 @@ func refuseExecution(s State, c RecordExecutionRefused) ([]domain.Event, error) 
 const RuleNotApprovedFor = "supportcase.not_approved_for_change"
 
 // recordExecution completes an approved case without a proposal with the
-// change run on its authority (see RecordExecution).
+// change run on its authority (see RecordExecution). The change itself
+// was decided by its own aggregate, with the actor's authority: staff, or
+// for a small split the owning account's own contact, who may complete
+// only a case of that account. The refusals name no account, as the actor
+// may not know the case's.
 func recordExecution(s State, c RecordExecution) ([]domain.Event, error) {
-	if !c.By.IsStaffWith(domain.RoleAdmin, domain.RoleSupport) {
-		return nil, domain.Forbidden("only admin or support staff execute what a case approved")
+	staff := c.By.IsStaffWith(domain.RoleAdmin, domain.RoleSupport)
+	if !staff && c.By.Kind != domain.KindCustomer {
+		return nil, domain.Forbidden("only admin or support staff, or the account's own contact, execute what a case approved")
 	}
 	var p domain.Problems
 	checkNumber(&p, c.CaseNumber)
@@ -325,10 +330,10 @@ func recordExecution(s State, c RecordExecution) ([]domain.Event, error) {
 		return nil, domain.Rule(RuleNotApprovedFor, "there is no support case %s", c.CaseNumber)
 	}
 	switch {
+	case s.AccountID != c.AccountID || !staff && c.By.AccountID != s.AccountID:
+		return nil, domain.Rule(RuleNotApprovedFor, "case %s is not about this account's %s", c.CaseNumber, subject)
 	case s.Subject != subject:
 		return nil, domain.Rule(RuleNotApprovedFor, "case %s is about a %s, not a %s", s.Number, s.Subject, subject)
-	case s.AccountID != c.AccountID:
-		return nil, domain.Rule(RuleNotApprovedFor, "case %s is for account %s, not %s", s.Number, s.AccountID, c.AccountID)
 	case s.Status == StatusCompleted:
 		return nil, domain.Rule(RuleNotApprovedFor, "case %s was executed already: one case approves one change", s.Number)
 	case s.Status != StatusApproved:

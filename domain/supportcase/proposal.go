@@ -240,7 +240,7 @@ func checkProposed(p *domain.Problems, c OpenCase, raw Proposal) error {
 			case ids.Org(pr.Target) && ids.Org(c.AccountID) && pr.Target != c.AccountID && m.Into != c.AccountID:
 				p.Add("proposed.target", "the case's account %s must be one of the two accounts", c.AccountID)
 			}
-			required("reason", m.Reason)
+			checkMergeReason(p, m.Reason)
 			if len(m.Evidence) == 0 {
 				p.Add("proposed.input.evidence", "must list at least one reference")
 			}
@@ -285,7 +285,7 @@ func checkProposed(p *domain.Problems, c OpenCase, raw Proposal) error {
 		var m consolidateInput
 		if decode(&m) {
 			checkSources(p, pr.Target, m.Sources)
-			required("reason", m.Reason)
+			checkMergeReason(p, m.Reason)
 			if len(m.Evidence) == 0 {
 				p.Add("proposed.input.evidence", "must list at least one reference")
 			}
@@ -297,8 +297,16 @@ func checkProposed(p *domain.Problems, c OpenCase, raw Proposal) error {
 		var t terminationInput
 		if decode(&t) {
 			required("reason", t.Reason)
-			if len(t.Evidence) == 0 {
+			switch {
+			case len(t.Evidence) == 0:
 				p.Add("proposed.input.evidence", "must list at least one reference")
+			case len(t.Evidence) > maxTerminationEvidence:
+				p.Add("proposed.input.evidence", "must list at most %d references", maxTerminationEvidence)
+			}
+			for i, ref := range t.Evidence {
+				if strings.TrimSpace(ref) == "" {
+					p.Add(fmt.Sprintf("proposed.input.evidence[%d]", i), "is required")
+				}
 			}
 		}
 	}
@@ -314,11 +322,11 @@ func TargetOfAccount(s State, pr Proposed, owner string) error {
 	switch pr.Operation {
 	case OperationSplitLicense, OperationTransferLicense:
 		if owner != s.AccountID {
-			return domain.Rule(RuleTargetNotOfAccount, "license %s does not belong to the case's account %s", pr.Target, s.AccountID)
+			return domain.Rule(RuleTargetNotOfAccount, "license %s is not one of the case's account's", pr.Target)
 		}
 	case OperationTerminateContract:
 		if owner != s.AccountID {
-			return domain.Rule(RuleTargetNotOfAccount, "agreement %s does not belong to the case's account %s", pr.Target, s.AccountID)
+			return domain.Rule(RuleTargetNotOfAccount, "agreement %s is not one of the case's account's", pr.Target)
 		}
 	}
 	return nil
@@ -351,3 +359,18 @@ func checkSources(p *domain.Problems, target string, sources []string) {
 		seen[id] = true
 	}
 }
+
+// checkMergeReason checks a merge's or consolidation's reason: one of the
+// reasons the account aggregate takes (account.MergeDuplicate …), which
+// decides it again at execution.
+func checkMergeReason(p *domain.Problems, reason string) {
+	switch reason {
+	case "duplicate", "acquisition", "merger", "downsizing":
+	default:
+		p.Add("proposed.input.reason", "must be duplicate, acquisition, merger or downsizing")
+	}
+}
+
+// maxTerminationEvidence is the most evidence references a termination
+// takes (contract.MaxEvidence, which decides it again at execution).
+const maxTerminationEvidence = 20

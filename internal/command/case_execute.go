@@ -119,6 +119,15 @@ func (e *executionRefusal) Unwrap() error { return e.err }
 // refusal wraps err, from executing proposal pr, as an executionRefusal
 // when the domain refused the change; anything else (a conflict, the
 // store) is returned as it is.
+//
+// The refusal is recorded on the case, which its requester and the
+// parties related to its account read (GET /v1/cases/{number}, the
+// activity log), so it must tell them nothing about other parties: a
+// license or agreement that does not exist is refused as one that is not
+// the case's account's (RuleTargetNotOfAccount), and a merge or
+// consolidation refused for the state of an account other than the case's
+// (merged already, on an embargo hold, missing) as RuleAccountNotMergeable,
+// without saying which state. Staff read the account itself.
 func refusal(pr supportcase.Proposed, err error) error {
 	r := &executionRefusal{operation: pr.Operation, target: pr.Target, err: err}
 	var (
@@ -126,7 +135,12 @@ func refusal(pr supportcase.Proposed, err error) error {
 		va *domain.ValidationError
 		fo *domain.ForbiddenError
 	)
+	merging := pr.Operation == supportcase.OperationMergeAccounts || pr.Operation == supportcase.OperationConsolidateAccounts
 	switch {
+	case merging && (errors.Is(err, domain.ErrNotFound) || errors.As(err, &ru) && undisclosedMergeRules[ru.Rule]):
+		r.code, r.reason = RuleAccountNotMergeable, "an account the proposal names, other than the case's, cannot be merged as it stands"
+	case errors.Is(err, domain.ErrNotFound):
+		r.code, r.reason = supportcase.RuleTargetNotOfAccount, fmt.Sprintf("%s %s is not one of the case's account's", targetKind(pr.Operation), pr.Target)
 	case errors.As(err, &ru):
 		r.code, r.reason = ru.Rule, ru.Detail
 	case errors.As(err, &va):
@@ -137,14 +151,23 @@ func refusal(pr supportcase.Proposed, err error) error {
 		r.code, r.reason = "validation_failed", "the proposal's input is invalid: "+strings.Join(msgs, "; ")
 	case errors.As(err, &fo):
 		r.code, r.reason = "forbidden", fo.Reason
-	case errors.Is(err, domain.ErrNotFound):
-		r.code, r.reason = "not_found", fmt.Sprintf("%s %s does not exist", targetKind(pr.Operation), pr.Target)
 	case errors.Is(err, domain.ErrDuplicate):
 		r.code, r.reason = "duplicate", err.Error()
 	default:
 		return err
 	}
 	return r
+}
+
+// RuleAccountNotMergeable is the code recorded for a merge or
+// consolidation refused for the state of an account the case's parties may
+// not know about (see refusal).
+const RuleAccountNotMergeable = "supportcase.account_not_mergeable"
+
+// undisclosedMergeRules are the merge refusals that describe an account's
+// state: merged (and into which), on an embargo hold.
+var undisclosedMergeRules = map[string]bool{
+	"account.merged": true, "account.merge_target_merged": true, "account.merge_cycle": true, "account.merge_embargo_hold": true,
 }
 
 func targetKind(operation string) string {

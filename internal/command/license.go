@@ -137,15 +137,18 @@ func (s *Service) SplitLicense(ctx context.Context, m Meta, id string, in SplitL
 		if err != nil {
 			return err
 		}
-		return u.splitLicense(id, in, by, at, &partIDs, func(owner string) error {
+		var owner string
+		if err := u.splitLicense(id, in, by, at, &partIDs, func(o string) error {
+			owner = o
 			if in.ApprovalCase == "" {
 				return nil
 			}
-			if err := approvedSplitCase(u, in.ApprovalCase, owner); err != nil {
-				return err
-			}
-			return u.completeCase(in.ApprovalCase, supportcase.OperationSplitLicense, id, owner, by, at)
-		})
+			return approvedSplitCase(u, in.ApprovalCase, owner)
+		}); err != nil {
+			return err
+		}
+		// The approval case completes with the split, after its events.
+		return u.completeCase(in.ApprovalCase, supportcase.OperationSplitLicense, id, owner, by, at)
 	})
 }
 

@@ -3,6 +3,7 @@ package command_test
 import (
 	"context"
 	"errors"
+	"sync"
 	"sync/atomic"
 	"testing"
 
@@ -123,5 +124,48 @@ func TestRefusedRegistrationDrawsNoNumber(t *testing.T) {
 		Name: "Second GmbH", PrimaryDomain: "second.example", Address: account.Address{Country: "AT"}})
 	if err != nil || res.ID != "100001HQ" {
 		t.Fatalf("second account got %q (%v); a refused command used up a number", res.ID, err)
+	}
+}
+
+// sameKeyStore lets, before the first append, the very same request (same
+// idempotency key) sent to another instance win the race.
+type sameKeyStore struct {
+	*eventstore.Store
+	ids  *numbering.Allocator
+	m    command.Meta
+	id   string
+	in   command.RenameCompanyInput
+	once sync.Once
+	won  command.Result
+	err  error
+}
+
+func (s *sameKeyStore) Append(ctx context.Context, a []eventstore.StreamAppend, md eventstore.Metadata, opts ...eventstore.AppendOption) ([]eventstore.Event, error) {
+	s.once.Do(func() { s.won, s.err = command.New(s.Store, s.ids, command.Config{}).RenameCompany(ctx, s.m, s.id, s.in) })
+	if s.err != nil {
+		return nil, s.err
+	}
+	return s.Store.Append(ctx, a, md, opts...)
+}
+
+// TestConflictWithTheSameRequestIsAnsweredFromTheLog: a request sent twice
+// under one idempotency key, the copy winning while the first decides,
+// gets the copy's answer from the command log, not a decision on the state
+// the copy left (which would refuse the rename as already done).
+func TestConflictWithTheSameRequestIsAnsweredFromTheLog(t *testing.T) {
+	t.Parallel()
+	store, ids, id := setup(t)
+	m := command.Meta{Principal: auth.Staff("ada", domain.RoleAdmin), IdempotencyKey: "rename-1", RequestHash: "h1"}
+	in := rename("Acme Widgets GmbH", "Zenith GmbH")
+	sk := &sameKeyStore{Store: store, ids: ids, m: m, id: id, in: in}
+	res, err := command.New(sk, ids, command.Config{}).RenameCompany(context.Background(), m, id, in)
+	if err != nil || sk.err != nil {
+		t.Fatalf("got %v (the copy: %v)", err, sk.err)
+	}
+	if res.Position != sk.won.Position || res.Version != sk.won.Version || len(res.Events) != len(sk.won.Events) {
+		t.Fatalf("answer %+v, want the copy's %+v", res, sk.won)
+	}
+	if evs, _ := store.Load(context.Background(), account.StreamID(id)); len(evs) != 2 {
+		t.Fatalf("%d events on the account, want the registration and one rename", len(evs))
 	}
 }

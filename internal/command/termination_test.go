@@ -149,7 +149,9 @@ func TestTerminationCaseRefusals(t *testing.T) {
 		name, target, code string
 	}{
 		{"another account's agreement", foreign, supportcase.RuleTargetNotOfAccount},
-		{"an agreement that does not exist", "ELA-999999", "not_found"},
+		// Refused as another account's: the case's parties, who read the
+		// refusal, learn nothing of which agreement numbers exist.
+		{"an agreement that does not exist", "ELA-999999", supportcase.RuleTargetNotOfAccount},
 	}
 	for _, tc := range cases {
 		number := openProposing(t, svc, acct, supportcase.SubjectTermination, supportcase.OperationTerminateContract, tc.target, terminationInput())

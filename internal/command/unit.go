@@ -276,6 +276,16 @@ func (s *Service) run(ctx context.Context, m Meta, id, stream string, first map[
 		if errors.Is(err, eventstore.ErrConflict) {
 			lastErr, fresh = err, true
 			s.forgetConflict(err)
+			// The append that moved the stream may be this very command,
+			// sent again under its key while the first was deciding (a
+			// retrying client, a timer whose lease ran out): its answer is
+			// the command log's, not a decision on the state it left.
+			if r, rerr := s.replay(ctx, m); rerr != nil || r != nil {
+				if r != nil {
+					return *r, nil
+				}
+				return Result{}, rerr
+			}
 			continue
 		}
 		if errors.Is(err, eventstore.ErrDuplicateCommand) {

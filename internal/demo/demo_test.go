@@ -255,7 +255,8 @@ func TestLoadRecordsTheDataSetThroughTheCommands(t *testing.T) {
 			t.Errorf("parts sum to %d, the license had %d", sum, orig.Quantity)
 		}
 		c := fold(t, e.store, supportcase.StreamID(s.SplitCase), supportcase.Evolve)
-		if c.Subject != supportcase.SubjectSplit || c.Status != supportcase.StatusApproved || c.AccountID != orig.Owner {
+		// The split completed its approved case.
+		if c.Subject != supportcase.SubjectSplit || c.Status != supportcase.StatusCompleted || c.AccountID != orig.Owner {
 			t.Errorf("split case %s: %s, %s, account %s", s.SplitCase, c.Subject, c.Status, c.AccountID)
 		}
 	})
