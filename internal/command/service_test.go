@@ -141,7 +141,9 @@ type sameKeyStore struct {
 }
 
 func (s *sameKeyStore) Append(ctx context.Context, a []eventstore.StreamAppend, md eventstore.Metadata, opts ...eventstore.AppendOption) ([]eventstore.Event, error) {
-	s.once.Do(func() { s.won, s.err = command.New(s.Store, s.ids, command.Config{}).RenameCompany(ctx, s.m, s.id, s.in) })
+	s.once.Do(func() {
+		s.won, s.err = command.New(s.Store, s.ids, command.Config{}).RenameCompany(ctx, s.m, s.id, s.in)
+	})
 	if s.err != nil {
 		return nil, s.err
 	}
