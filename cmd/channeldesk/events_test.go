@@ -34,7 +34,7 @@ func TestEventsRepublish(t *testing.T) {
 	}
 	defer pool.Close()
 	store := eventstore.New(pool)
-	var first eventstore.Position
+	var first, last eventstore.Position
 	for i := range 5 {
 		recs, err := store.Append(ctx, []eventstore.StreamAppend{{StreamID: fmt.Sprintf("account-77000%dHQ", i), Events: []eventstore.NewEvent{{
 			ID: uuid.Must(uuid.NewV7()), Type: "account.tagged", SchemaVersion: 1, Data: json.RawMessage(`{"tag":"x"}`), OccurredAt: time.Now()}}}},
@@ -44,6 +44,21 @@ func TestEventsRepublish(t *testing.T) {
 		}
 		if i == 2 {
 			first = recs[0].Position
+		}
+		last = recs[0].Position
+	}
+	// Republish reads below the store's horizon, which is server-wide: a
+	// long transaction of a test running alongside holds it back.
+	for deadline := time.Now().Add(60 * time.Second); ; time.Sleep(20 * time.Millisecond) {
+		h, err := store.Horizon(ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if h > last {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("the store's horizon %d did not pass %d in 60 s", h, last)
 		}
 	}
 	args := []string{"events", "republish", "--database-url=" + url, "--nats-url=" + ns.URL(), "--from", fmt.Sprint(first)}
