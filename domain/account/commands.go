@@ -257,8 +257,11 @@ type MergeAccounts struct {
 	Reason string
 	// Evidence: one or more references (documents, the support case).
 	Evidence []string
-	By       domain.Actor
-	At       time.Time
+	// Terminated is the fact of which agreements of either account are
+	// terminated (contract.StatusTerminated): the others are active.
+	Terminated map[string]bool
+	By         domain.Actor
+	At         time.Time
 }
 
 // Target implements Command.

@@ -25,8 +25,11 @@ type ConsolidateAccounts struct {
 	SourceIDs []string
 	Reason    string
 	Evidence  []string
-	By        domain.Actor
-	At        time.Time
+	// Terminated is the fact of which agreements of the accounts are
+	// terminated (see MergeAccounts).
+	Terminated map[string]bool
+	By         domain.Actor
+	At         time.Time
 }
 
 // Consolidate decides ConsolidateAccounts on the states of the accounts
@@ -70,7 +73,7 @@ func Consolidate(sources []State, target State, c ConsolidateAccounts) ([]MergeP
 	plans := make([]MergePlan, 0, len(sources))
 	for i, src := range sources {
 		plan, err := Merge(src, target, MergeAccounts{
-			SourceID: c.SourceIDs[i], TargetID: c.TargetID, Reason: c.Reason, Evidence: c.Evidence, By: c.By, At: c.At,
+			SourceID: c.SourceIDs[i], TargetID: c.TargetID, Reason: c.Reason, Evidence: c.Evidence, Terminated: c.Terminated, By: c.By, At: c.At,
 		})
 		if err != nil {
 			return nil, fmt.Errorf("consolidate %s into %s: %w", c.SourceIDs[i], c.TargetID, err)

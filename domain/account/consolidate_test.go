@@ -119,3 +119,29 @@ func TestConsolidate(t *testing.T) {
 		}
 	})
 }
+
+// TestMergeKeepsOneActiveAgreementPerProgram: a merge or consolidation
+// after which the survivor would hold two active agreements under one
+// program is refused; a terminated one does not count.
+func TestMergeKeepsOneActiveAgreementPerProgram(t *testing.T) {
+	withELA := func(id, number string) []domain.Event {
+		return []domain.Event{account.ContractAttached{AccountID: id, Number: number, Program: account.ProgramEnterprise}}
+	}
+	source := fold(full(), nil) // holds ELA-000123
+	target := fold(globex(withELA(globexID, "ELA-000900")...), nil)
+	_, err := account.Merge(source, target, mergeCmd(nil))
+	var r *domain.RuleError
+	if !errors.As(err, &r) || r.Rule != "account.merge_active_agreements" || !strings.Contains(r.Detail, "ELA-000900") {
+		t.Fatalf("merging two active enterprise agreements: %v", err)
+	}
+	if _, err := account.Merge(source, target, mergeCmd(func(c *account.MergeAccounts) { c.Terminated = map[string]bool{"ELA-000900": true} })); err != nil {
+		t.Fatalf("with the survivor's terminated: %v", err)
+	}
+	// Two sources with one each, into a survivor with none: the second
+	// merge, decided on the survivor the first left, is refused.
+	second := fold(append(third(), withELA(thirdID, "ELA-000901")...), nil)
+	_, err = account.Consolidate([]account.State{source, second}, fold(globex(), nil), consolidateCmd(nil))
+	if !errors.As(err, &r) || r.Rule != "account.merge_active_agreements" || !strings.Contains(err.Error(), thirdID) {
+		t.Fatalf("consolidating two active enterprise agreements: %v", err)
+	}
+}

@@ -82,6 +82,9 @@ func Merge(source, target State, c MergeAccounts) (MergePlan, error) {
 	case len(source.Holds) > 0:
 		return MergePlan{}, domain.Rule("account.merge_embargo_hold", "account %s has an embargo hold: compliance must clear it before the merge", source.ID)
 	}
+	if err := oneActivePerProgram(source, target, c.Terminated); err != nil {
+		return MergePlan{}, err
+	}
 
 	moved := movedFrom(source)
 	evidence := slices.Clone(c.Evidence)
@@ -131,4 +134,29 @@ func movedFrom(s State) Moved {
 		m.Relationships.SolutionAdvisor = &adv
 	}
 	return m
+}
+
+// oneActivePerProgram refuses a merge after which the survivor would hold
+// two active agreements under one program: an account has one active
+// agreement per program (DOMAIN.md, "Contract"), so one of the two is
+// terminated first (a termination case). terminated lists the agreements
+// of either account that are terminated; the account states list every
+// agreement, terminated or not.
+func oneActivePerProgram(source, target State, terminated map[string]bool) error {
+	active := func(s State, program string) string {
+		for _, n := range slices.Sorted(maps.Keys(s.Contracts)) {
+			if s.Contracts[n] == program && !terminated[n] {
+				return n
+			}
+		}
+		return ""
+	}
+	for _, program := range []string{ProgramEnterprise, ProgramEasy} {
+		if a, b := active(source, program), active(target, program); a != "" && b != "" {
+			return domain.Rule("account.merge_active_agreements",
+				"accounts %s and %s both hold an active %s agreement (%s, %s): one account has one per program, so one of them is terminated first",
+				source.ID, target.ID, program, a, b)
+		}
+	}
+	return nil
 }

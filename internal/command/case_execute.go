@@ -165,9 +165,11 @@ func refusal(pr supportcase.Proposed, err error) error {
 const RuleAccountNotMergeable = "supportcase.account_not_mergeable"
 
 // undisclosedMergeRules are the merge refusals that describe an account's
-// state: merged (and into which), on an embargo hold.
+// state: merged (and into which), on an embargo hold, holding an active
+// agreement (and which).
 var undisclosedMergeRules = map[string]bool{
 	"account.merged": true, "account.merge_target_merged": true, "account.merge_cycle": true, "account.merge_embargo_hold": true,
+	"account.merge_active_agreements": true,
 }
 
 func targetKind(operation string) string {

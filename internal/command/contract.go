@@ -75,7 +75,28 @@ func (s *Service) RegisterContract(ctx context.Context, m Meta, in RegisterContr
 // under it: every agreement acct lists is loaded within u (its stream is
 // asserted at the version read), and a terminated one does not count.
 func (u *Unit) activeContracts(acct account.State) (map[string]string, error) {
-	numbers := slices.Sorted(maps.Keys(acct.Contracts))
+	terminated, err := u.terminatedAgreements(acct)
+	if err != nil {
+		return nil, err
+	}
+	active := map[string]string{}
+	for _, n := range slices.Sorted(maps.Keys(acct.Contracts)) {
+		if !terminated[n] {
+			active[acct.Contracts[n]] = n
+		}
+	}
+	return active, nil
+}
+
+// terminatedAgreements loads, within u, every agreement the accounts list
+// (terminated agreements stay listed: they are the account's history) and
+// returns the numbers of those terminated. Each is asserted at its
+// version, so a concurrent termination makes the command be decided again.
+func (u *Unit) terminatedAgreements(accts ...account.State) (map[string]bool, error) {
+	var numbers []string
+	for _, a := range accts {
+		numbers = append(numbers, slices.Sorted(maps.Keys(a.Contracts))...)
+	}
 	streams := make([]string, len(numbers))
 	for i, n := range numbers {
 		streams[i] = contract.StreamID(n)
@@ -83,17 +104,17 @@ func (u *Unit) activeContracts(acct account.State) (map[string]string, error) {
 	if err := u.Prefetch(streams...); err != nil {
 		return nil, err
 	}
-	active := map[string]string{}
+	terminated := map[string]bool{}
 	for i, n := range numbers {
 		st, err := Load(u, contracts, streams[i])
 		if err != nil {
 			return nil, err
 		}
-		if st.Status != contract.StatusTerminated {
-			active[acct.Contracts[n]] = n
+		if st.Status == contract.StatusTerminated {
+			terminated[n] = true
 		}
 	}
-	return active, nil
+	return terminated, nil
 }
 
 // TerminateContractInput is the input of a termination case's proposal

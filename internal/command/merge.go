@@ -61,8 +61,12 @@ func (u *Unit) mergeAccounts(sourceID string, in MergeAccountsInput, by domain.A
 			return err
 		}
 	}
+	terminated, err := u.terminatedAgreements(source, target)
+	if err != nil {
+		return err
+	}
 	plan, err := account.Merge(source, target, account.MergeAccounts{
-		SourceID: sourceID, TargetID: in.Into, Reason: in.Reason, Evidence: in.Evidence, By: by, At: at,
+		SourceID: sourceID, TargetID: in.Into, Reason: in.Reason, Evidence: in.Evidence, Terminated: terminated, By: by, At: at,
 	})
 	if err != nil {
 		return err
@@ -123,6 +127,9 @@ func (u *Unit) consolidateAccounts(targetID string, in ConsolidateAccountsInput,
 				return err
 			}
 		}
+	}
+	if cmd.Terminated, err = u.terminatedAgreements(append(sources, target)...); err != nil {
+		return err
 	}
 	plans, err := account.Consolidate(sources, target, cmd)
 	if err != nil {

@@ -192,6 +192,13 @@ func (l *loader) onboard(ctx context.Context, r *rand.Rand, a *accountRun) error
 func (l *loader) agreements(ctx context.Context, r *rand.Rand, a *accountRun) error {
 	var programs []string
 	switch roll := r.IntN(100); {
+	case a.index == 1:
+		// The second showcase customer is merged into the first, which
+		// holds an enterprise agreement: an account has one active
+		// agreement per program, so this one has none to bring.
+		if roll < 25 {
+			programs = []string{contract.ProgramEasy}
+		}
 	case a.index == 0 || roll < 5:
 		programs = []string{contract.ProgramEnterprise}
 	case roll < 25:
