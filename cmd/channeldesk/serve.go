@@ -57,6 +57,11 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		return fmt.Errorf("CHANNELDESK_TIMER_INTERVAL: %w", err)
 	}
 	fs.DurationVar(&cfg.TimerInterval, "timer-interval", timerEvery, "how often this instance fires due case timers, e.g. closing cases unanswered for 24 hours (env CHANNELDESK_TIMER_INTERVAL)")
+	timerLease, err := time.ParseDuration(env("CHANNELDESK_TIMER_LEASE", timer.DefaultLease.String()))
+	if err != nil {
+		return fmt.Errorf("CHANNELDESK_TIMER_LEASE: %w", err)
+	}
+	fs.DurationVar(&cfg.TimerLease, "timer-lease", timerLease, "how long a timer this instance claimed stays its own before another instance takes it for dead and fires it (env CHANNELDESK_TIMER_LEASE)")
 	fs.StringVar(&cfg.Holidays, "holidays", env("CHANNELDESK_HOLIDAYS", ""), "file of holidays the case SLA does not count, one YYYY-MM-DD a line (env CHANNELDESK_HOLIDAYS); empty: weekends only")
 	level := fs.String("log-level", env("LOG_LEVEL", "info"), "log level: debug, info, warn, error")
 	if err := fs.Parse(args); err != nil {
@@ -67,6 +72,9 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	}
 	if cfg.TimerInterval <= 0 {
 		return fmt.Errorf("--timer-interval %s: want a positive duration, e.g. 5s", cfg.TimerInterval)
+	}
+	if cfg.TimerLease <= 0 {
+		return fmt.Errorf("--timer-lease %s: want a positive duration, e.g. 1m", cfg.TimerLease)
 	}
 	cfg.Logger = logger(stderr, *level)
 	a, err := app.Open(ctx, *cfg)

@@ -85,6 +85,7 @@ func TestServeRefusesBadTLSAndRateFlags(t *testing.T) {
 		"negative rate":       {[]string{"--rate-limit", "-5"}, "--rate-limit -5"},
 		"zero burst":          {[]string{"--rate-burst", "0"}, "--rate-burst 0"},
 		"zero timer interval": {[]string{"--timer-interval", "0s"}, "--timer-interval 0s"},
+		"zero timer lease":    {[]string{"--timer-lease", "0s"}, "--timer-lease 0s"},
 		"bad holiday file":    {[]string{"--holidays", holidays}, holidays + ": line 2"},
 		"missing holidays":    {[]string{"--holidays", filepath.Join(dir, "none.txt")}, "none.txt"},
 	} {

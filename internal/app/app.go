@@ -76,6 +76,9 @@ type Config struct {
 	// TimerInterval is how often the case timers are fed and fired
 	// (default timer.DefaultInterval).
 	TimerInterval time.Duration
+	// TimerLease is how long a claimed timer stays this instance's
+	// (default timer.DefaultLease).
+	TimerLease time.Duration
 	// Holidays is the file of the business calendar's holidays (one
 	// YYYY-MM-DD a line; calendar.Parse) that case resolution targets skip
 	// besides weekends; empty: none.
@@ -257,7 +260,7 @@ func Open(ctx context.Context, cfg Config) (*App, error) {
 	// The command service sees plaintext; the store holds personal data
 	// only sealed.
 	a.Commands = command.New(d.PII.Store(d.Store), numbering.NewBlocks(d.IDs, 0), command.Config{Committed: a.Relay.Nudge, Screener: list, Shredder: d.Keys})
-	a.Timers, err = timer.New(d.Pool, d.Store, a.Commands, timer.Config{Interval: cfg.TimerInterval, Logger: cfg.Logger})
+	a.Timers, err = timer.New(d.Pool, d.Store, a.Commands, timer.Config{Interval: cfg.TimerInterval, Lease: cfg.TimerLease, Logger: cfg.Logger})
 	if err != nil {
 		a.Close()
 		return nil, err
