@@ -5,6 +5,8 @@ import (
 	"encoding/json"
 	"fmt"
 	"strings"
+	"unicode"
+	"unicode/utf8"
 
 	"github.com/channeldesk/channeldesk/domain"
 	"github.com/channeldesk/channeldesk/domain/ids"
@@ -166,6 +168,10 @@ type (
 // the rule violation is returned as err.
 func checkProposed(p *domain.Problems, c OpenCase, raw Proposal) error {
 	if len(raw) == 0 {
+		return nil
+	}
+	if msg := checkProposalJSON(raw); msg != "" {
+		p.Add("proposed", "%s", msg)
 		return nil
 	}
 	op, ok := subjectOperations[c.Subject]
@@ -374,3 +380,76 @@ func checkMergeReason(p *domain.Problems, reason string) {
 // maxTerminationEvidence is the most evidence references a termination
 // takes (contract.MaxEvidence, which decides it again at execution).
 const maxTerminationEvidence = 20
+
+// checkProposalJSON walks a proposal's JSON and says what is wrong with its
+// form, "" if nothing: no object may name a member twice, names compared
+// as encoding/json matches them to fields (without regard to case), and
+// no string may hold a control character other than tab, line feed or
+// carriage return. The proposal is recorded as written and decoded again
+// when the case is executed, from the database's copy, whose members may
+// come in another order: with one member per name, what is checked when
+// the case is opened is what runs when it is approved. A control
+// character no field takes would make the case one that can never execute
+// (and a NUL one the database cannot store).
+func checkProposalJSON(raw []byte) string {
+	d := json.NewDecoder(bytes.NewReader(raw))
+	d.UseNumber()
+	var walk func(path string) string
+	walk = func(path string) string {
+		tok, err := d.Token()
+		if err != nil {
+			return "is not valid JSON"
+		}
+		switch t := tok.(type) {
+		case json.Delim:
+			switch t {
+			case '{':
+				var names []string
+				for d.More() {
+					k, err := d.Token()
+					if err != nil {
+						return "is not valid JSON"
+					}
+					name, _ := k.(string)
+					for _, seen := range names {
+						if strings.EqualFold(seen, name) {
+							return fmt.Sprintf("names %s.%s twice (as %q and %q): each member once", path, name, seen, name)
+						}
+					}
+					if msg := checkString(path+"."+name, name); msg != "" {
+						return msg
+					}
+					names = append(names, name)
+					if msg := walk(path + "." + name); msg != "" {
+						return msg
+					}
+				}
+			case '[':
+				for i := 0; d.More(); i++ {
+					if msg := walk(fmt.Sprintf("%s[%d]", path, i)); msg != "" {
+						return msg
+					}
+				}
+			}
+			if _, err := d.Token(); err != nil { // the closing delimiter
+				return "is not valid JSON"
+			}
+		case string:
+			return checkString(path, t)
+		}
+		return ""
+	}
+	return walk("proposed")
+}
+
+// checkString refuses a control character other than tab, line feed and
+// carriage return in a string of a proposal.
+func checkString(path, v string) string {
+	if !utf8.ValidString(v) {
+		return fmt.Sprintf("%s is not valid UTF-8", path)
+	}
+	if strings.ContainsFunc(v, func(r rune) bool { return unicode.IsControl(r) && r != '\t' && r != '\n' && r != '\r' }) {
+		return fmt.Sprintf("%s holds a control character", path)
+	}
+	return ""
+}

@@ -127,7 +127,9 @@ func (e *executionRefusal) Unwrap() error { return e.err }
 // the case's account's (RuleTargetNotOfAccount), and a merge or
 // consolidation refused for the state of an account other than the case's
 // (merged already, on an embargo hold, missing) as RuleAccountNotMergeable,
-// without saying which state. Staff read the account itself.
+// and a transfer refused for the receiving account's as
+// RuleTransferTargetUnavailable, without saying which state. Staff read
+// the account itself.
 func refusal(pr supportcase.Proposed, err error) error {
 	r := &executionRefusal{operation: pr.Operation, target: pr.Target, err: err}
 	var (
@@ -139,6 +141,8 @@ func refusal(pr supportcase.Proposed, err error) error {
 	switch {
 	case merging && (errors.Is(err, domain.ErrNotFound) || errors.As(err, &ru) && undisclosedMergeRules[ru.Rule]):
 		r.code, r.reason = RuleAccountNotMergeable, "an account the proposal names, other than the case's, cannot be merged as it stands"
+	case pr.Operation == supportcase.OperationTransferLicense && errors.As(err, &ru) && undisclosedTransferRules[ru.Rule]:
+		r.code, r.reason = RuleTransferTargetUnavailable, "the account the proposal transfers the license to cannot receive it as it stands"
 	case errors.Is(err, domain.ErrNotFound):
 		r.code, r.reason = supportcase.RuleTargetNotOfAccount, fmt.Sprintf("%s %s is not one of the case's account's", targetKind(pr.Operation), pr.Target)
 	case errors.As(err, &ru):
@@ -163,6 +167,15 @@ func refusal(pr supportcase.Proposed, err error) error {
 // consolidation refused for the state of an account the case's parties may
 // not know about (see refusal).
 const RuleAccountNotMergeable = "supportcase.account_not_mergeable"
+
+// RuleTransferTargetUnavailable is the code recorded for a transfer
+// refused for the state of the receiving account (missing, merged into
+// another), which the case's parties may not know about (see refusal).
+const RuleTransferTargetUnavailable = "supportcase.transfer_target_unavailable"
+
+// undisclosedTransferRules are the transfer refusals that describe the
+// receiving account's state.
+var undisclosedTransferRules = map[string]bool{"license.transfer_target_unknown": true, "license.transfer_target_merged": true}
 
 // undisclosedMergeRules are the merge refusals that describe an account's
 // state: merged (and into which), on an embargo hold, holding an active
