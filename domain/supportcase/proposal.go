@@ -453,3 +453,29 @@ func checkString(path, v string) string {
 	}
 	return ""
 }
+
+// Executable decides, when case s is approved, whether its proposal pr may
+// run: its operation must be the one of the case's subject, and the
+// accounts a rename, merge or consolidation names must include the case's
+// account as checkProposed required when the case was opened. A case
+// opened before every proposal's form was checked (checkProposalJSON)
+// may hold a proposal whose recorded reading differs from the one checked;
+// this check holds for what actually runs.
+func Executable(s State, pr Proposed) error {
+	if op := subjectOperations[s.Subject]; op != pr.Operation {
+		return domain.Rule(RuleNotExecutable, "case %s is about a %s: it does not execute %s", s.Number, s.Subject, pr.Operation)
+	}
+	switch pr.Operation {
+	case OperationRenameCompany, OperationConsolidateAccounts:
+		if pr.Target != s.AccountID {
+			return domain.Rule(RuleTargetNotOfAccount, "account %s is not the case's account", pr.Target)
+		}
+	case OperationMergeAccounts:
+		var m mergeInput
+		_ = json.Unmarshal(pr.Input, &m) // a malformed input is refused by the merge itself
+		if pr.Target != s.AccountID && m.Into != s.AccountID {
+			return domain.Rule(RuleTargetNotOfAccount, "the merge does not involve the case's account")
+		}
+	}
+	return nil
+}

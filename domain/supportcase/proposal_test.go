@@ -219,3 +219,42 @@ func TestTargetOfAccount(t *testing.T) {
 		t.Errorf("a rename's target was checked at opening: %v", err)
 	}
 }
+
+// TestExecutable: what runs at approval is the case subject's operation,
+// on the case's account, whatever the recorded proposal says (a case
+// recorded before proposals spelled twice were refused could hold a
+// rename in a merge case, of another account).
+func TestExecutable(t *testing.T) {
+	s := domaintest.Fold(aggregate, open(), nil) // a rename case of ACME
+	var ru *domain.RuleError
+	for _, tc := range []struct {
+		name, raw, rule string
+	}{
+		{"the case's own rename", proposal, ""},
+		{"a rename of another account", `{"operation":"RenameCompany","target":"654321AB","input":{}}`, supportcase.RuleTargetNotOfAccount},
+		{"another subject's operation", mergeProposal, supportcase.RuleNotExecutable},
+	} {
+		pr, ok := supportcase.Proposal(tc.raw).Decode()
+		if !ok {
+			t.Fatalf("%s: does not decode", tc.name)
+		}
+		err := supportcase.Executable(s, pr)
+		switch {
+		case tc.rule == "" && err != nil:
+			t.Errorf("%s: %v", tc.name, err)
+		case tc.rule != "" && (!errors.As(err, &ru) || ru.Rule != tc.rule):
+			t.Errorf("%s: %v, want rule %s", tc.name, err, tc.rule)
+		}
+	}
+	m := domaintest.Fold(aggregate, []domain.Event{opened(func(e *supportcase.CaseOpened) {
+		e.Subject, e.Proposed = supportcase.SubjectMerge, supportcase.Proposal(mergeProposal)
+	})}, nil)
+	pr, _ := supportcase.Proposal(mergeProposal).Decode()
+	if err := supportcase.Executable(m, pr); err != nil {
+		t.Errorf("a merge into the case's account: %v", err)
+	}
+	pr.Input = json.RawMessage(`{"into":"111111AA","reason":"acquisition","evidence":["x"]}`)
+	if err := supportcase.Executable(m, pr); !errors.As(err, &ru) || ru.Rule != supportcase.RuleTargetNotOfAccount {
+		t.Errorf("a merge of two other accounts: %v", err)
+	}
+}

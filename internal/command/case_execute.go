@@ -198,6 +198,9 @@ func targetKind(operation string) string {
 // executeProposal decides, within u, the change case c proposes (pr),
 // executed by by at at, and emits its events.
 func (u *Unit) executeProposal(c supportcase.State, pr supportcase.Proposed, by domain.Actor, at time.Time, partIDs *[]string) error {
+	if err := supportcase.Executable(c, pr); err != nil {
+		return err
+	}
 	switch pr.Operation {
 	case supportcase.OperationRenameCompany:
 		var in RenameCompanyInput
