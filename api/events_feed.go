@@ -3,6 +3,7 @@ package api
 import (
 	"context"
 	"errors"
+	"fmt"
 	"math"
 	"net/http"
 	"slices"
@@ -83,6 +84,13 @@ func parseFeed(r *http.Request) (feedRequest, error) {
 	if err := onlyParams(q, feedParams...); err != nil {
 		return f, err
 	}
+	for _, name := range []string{"after", "limit", "follow", "shape", "min_position"} {
+		// Present but empty is a mistake, not "the default": limit= must
+		// not mean no limit.
+		if q.Has(name) && q.Get(name) == "" {
+			return f, badParam(name, "must not be empty: leave the parameter out for its default")
+		}
+	}
 	f.sse = acceptsEventStream(r.Header.Get("Accept"))
 	if v := q.Get("after"); v != "" {
 		n, err := strconv.ParseInt(v, 10, 64)
@@ -155,11 +163,23 @@ func feedList(q map[string][]string, name, what string, known []string) ([]strin
 }
 
 // acceptsEventStream reports whether the Accept header asks for
-// text/event-stream.
+// text/event-stream: listed with a quality above 0 (RFC 9110, 12.4.2; a
+// q of 0 means "not acceptable").
 func acceptsEventStream(accept string) bool {
 	for _, part := range strings.Split(accept, ",") {
 		mt, params, _ := strings.Cut(strings.TrimSpace(part), ";")
-		if strings.EqualFold(strings.TrimSpace(mt), "text/event-stream") && !strings.Contains(strings.ReplaceAll(params, " ", ""), "q=0") {
+		if !strings.EqualFold(strings.TrimSpace(mt), "text/event-stream") {
+			continue
+		}
+		acceptable := true
+		for _, p := range strings.Split(params, ";") {
+			k, v, _ := strings.Cut(strings.TrimSpace(p), "=")
+			if strings.EqualFold(strings.TrimSpace(k), "q") {
+				qv, err := strconv.ParseFloat(strings.TrimSpace(v), 64)
+				acceptable = err == nil && qv > 0
+			}
+		}
+		if acceptable {
 			return true
 		}
 	}
@@ -204,10 +224,16 @@ func (s *Server) eventFeed(w http.ResponseWriter, r *http.Request) error {
 		return feedBatch
 	}
 	// The first read before the answer's header: a failure is still a
-	// problem, not a cut stream.
+	// problem, not a cut stream; so is a first event that cannot be shown
+	// in the shape asked for.
 	page, err := s.cfg.Events.ReadFeed(ctx, f.after, f.filter, batch(0))
 	if err != nil {
 		return err
+	}
+	if f.current && len(page.Events) > 0 {
+		if _, err := upcastEvent(s.catalog, &page.Events[0]); err != nil {
+			return &unreadableEventError{e: &page.Events[0], err: err}
+		}
 	}
 	rc := http.NewResponseController(w)
 	h := w.Header()
@@ -264,20 +290,23 @@ func (s *Server) eventFeed(w http.ResponseWriter, r *http.Request) error {
 	for {
 		for i := range page.Events {
 			e := &page.Events[i]
+			if f.current {
+				if e, err = upcastEvent(s.catalog, e); err != nil {
+					// An event the code cannot read: never sent in a shape
+					// it does not have. The events before it go out, so a
+					// client resumes up to it, and asked again from there
+					// it gets the problem before any header.
+					s.log.Error("event feed aborted: upcast", "event", page.Events[i].ID, "position", int64(page.Events[i].Position), "error", err)
+					write()
+					panic(http.ErrAbortHandler)
+				}
+			}
 			if f.sse {
 				buf = append(buf, "id: "...)
 				buf = strconv.AppendInt(buf, int64(e.Position), 10)
 				buf = append(buf, "\nevent: "...)
 				buf = append(buf, e.Type...)
 				buf = append(buf, "\ndata: "...)
-			}
-			if f.current {
-				if e, err = upcastEvent(s.catalog, e); err != nil {
-					// An event the code cannot read: never sent in a shape
-					// it does not have.
-					s.log.Error("event feed aborted: upcast", "event", page.Events[i].ID, "error", err)
-					panic(http.ErrAbortHandler)
-				}
 			}
 			if buf, err = e.AppendJSON(buf); err != nil {
 				// Not JSON in the store: never sent half-encoded.
@@ -385,3 +414,17 @@ func upcastEvent(c *catalog.Catalog, e *eventstore.Event) (*eventstore.Event, er
 	up.SchemaVersion, up.Data = v, data
 	return &up, nil
 }
+
+// unreadableEventError: the first event of a shape=current answer cannot
+// be upcast to the current version of its type.
+type unreadableEventError struct {
+	e   *eventstore.Event
+	err error
+}
+
+func (u *unreadableEventError) Error() string {
+	return fmt.Sprintf("the event at position %d (%s, schema version %d) cannot be read as the current version of its type; "+
+		"read it with shape=stored, or resume after it", int64(u.e.Position), u.e.Type, u.e.SchemaVersion)
+}
+
+func (u *unreadableEventError) Unwrap() error { return u.err }

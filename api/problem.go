@@ -120,6 +120,10 @@ func problemFor(err error) Problem {
 		return Problem{Status: http.StatusTooManyRequests, Code: "rate_limited", Title: "Too many requests", Detail: rl.Error(), retryAfter: rl.retryAfter()}
 	case errors.As(err, &se), errors.Is(err, projections.ErrStale):
 		return Problem{Status: http.StatusServiceUnavailable, Code: "stale", Title: "Read model behind", Detail: err.Error(), retryAfter: 1}
+	case errors.As(err, new(*unreadableEventError)):
+		// Our data, not the request: an internal error, said plainly, as
+		// the client can read on (shape=stored, or after the position).
+		return Problem{Status: http.StatusInternalServerError, Code: "internal", Title: "Unreadable event", Detail: err.Error()}
 	case errors.Is(err, context.Canceled):
 		return Problem{Status: 499, Code: "canceled", Title: "Request canceled"}
 	}
