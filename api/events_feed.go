@@ -231,9 +231,11 @@ func (s *Server) eventFeed(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	if f.current && len(page.Events) > 0 {
-		if _, err := upcastEvent(s.catalog, &page.Events[0]); err != nil {
+		up, err := upcastEvent(s.catalog, &page.Events[0])
+		if err != nil {
 			return &unreadableEventError{e: &page.Events[0], err: err}
 		}
+		page.Events[0] = *up // current now: the loop passes it through as it is
 	}
 	rc := http.NewResponseController(w)
 	h := w.Header()

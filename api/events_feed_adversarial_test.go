@@ -25,32 +25,6 @@ import (
 // Server-Sent Events resumption, events the upcasters refuse, and
 // forgotten people.
 
-// advPositions are the positions of the store's events of the given
-// categories (all when none), in order.
-func (e *env) advPositions(t *testing.T, categories ...string) []int64 {
-	t.Helper()
-	q := `SELECT position FROM events ORDER BY position`
-	var args []any
-	if len(categories) > 0 {
-		q = `SELECT position FROM events WHERE category = ANY($1) ORDER BY position`
-		args = append(args, categories)
-	}
-	rows, err := e.app.Pool.Query(context.Background(), q, args...)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer rows.Close()
-	var out []int64
-	for rows.Next() {
-		var p int64
-		if err := rows.Scan(&p); err != nil {
-			t.Fatal(err)
-		}
-		out = append(out, p)
-	}
-	return out
-}
-
 func advPos(fs []feedEvent) []int64 {
 	out := make([]int64, len(fs))
 	for i, f := range fs {
@@ -83,8 +57,8 @@ func TestAdversarialFeedParameters(t *testing.T) {
 		e.register(fmt.Sprintf("Adversarial Params %d GmbH", i))
 	}
 	all := feedNDJSON(t, e.do("GET", "/v1/events?min_position="+e.lastPosition(), e.auditor, nil))
-	if !advSame(advPos(all), e.advPositions(t)) {
-		t.Fatalf("the whole feed %v, the store %v", advPos(all), e.advPositions(t))
+	if !advSame(advPos(all), e.feedPositions(t)) {
+		t.Fatalf("the whole feed %v, the store %v", advPos(all), e.feedPositions(t))
 	}
 
 	var manyUnknown, manyKnown []string
@@ -465,7 +439,7 @@ func TestAdversarialFeedPagingUnderLoad(t *testing.T) {
 				rd.after = p
 			}
 			rd.got = append(rd.got, page...)
-			if ended && len(page) < limit && advSame(rd.got, e.advPositions(t, rd.cats...)) {
+			if ended && len(page) < limit && advSame(rd.got, e.feedPositions(t, rd.cats...)) {
 				rd.finished = true
 			}
 		}
@@ -475,7 +449,7 @@ func TestAdversarialFeedPagingUnderLoad(t *testing.T) {
 		if reads > 5000 {
 			for _, rd := range readers {
 				if !rd.finished {
-					t.Fatalf("%s never caught up: read %v, the store %v", rd.name, rd.got, e.advPositions(t, rd.cats...))
+					t.Fatalf("%s never caught up: read %v, the store %v", rd.name, rd.got, e.feedPositions(t, rd.cats...))
 				}
 			}
 		}
@@ -485,8 +459,8 @@ func TestAdversarialFeedPagingUnderLoad(t *testing.T) {
 	for _, rd := range readers {
 		q := strings.TrimSuffix(strings.Join(strings.Split(rd.query, "&")[1:], "&"), "follow=false")
 		one := advPos(feedNDJSON(t, e.do("GET", "/v1/events?follow=false&"+q, e.auditor, nil)))
-		if !advSame(rd.got, one) || !advSame(one, e.advPositions(t, rd.cats...)) {
-			t.Fatalf("%s: pages %v, one read %v, the store %v", rd.name, rd.got, one, e.advPositions(t, rd.cats...))
+		if !advSame(rd.got, one) || !advSame(one, e.feedPositions(t, rd.cats...)) {
+			t.Fatalf("%s: pages %v, one read %v, the store %v", rd.name, rd.got, one, e.feedPositions(t, rd.cats...))
 		}
 	}
 }
@@ -504,7 +478,7 @@ func TestAdversarialFeedServerSentEvents(t *testing.T) {
 	for i := range 4 {
 		e.register(fmt.Sprintf("SSE Adversarial %d GmbH", i))
 	}
-	store := e.advPositions(t)
+	store := e.feedPositions(t)
 	ids := func(body string) []int64 {
 		var out []int64
 		for _, m := range sseParse(t, body) {
@@ -628,7 +602,7 @@ func TestAdversarialFeedUnreadableEvent(t *testing.T) {
 
 	// As stored: every event, the bad one as written.
 	stored := feedNDJSON(t, e.do("GET", "/v1/events?min_position="+last, e.auditor, nil))
-	if !advSame(advPos(stored), e.advPositions(t)) || !strings.Contains(stored[len(stored)-2].raw, `"data":["not","an","object"]`) {
+	if !advSame(advPos(stored), e.feedPositions(t)) || !strings.Contains(stored[len(stored)-2].raw, `"data":["not","an","object"]`) {
 		t.Fatalf("stored: %v", advPos(stored))
 	}
 	// Current, with a page that ends before the bad event: fine.
@@ -787,7 +761,7 @@ func TestAdversarialFeedSSEReconnectFiltered(t *testing.T) {
 	finished := false
 	for conn := 0; ; conn++ {
 		if conn > 2000 {
-			t.Fatalf("never caught up: %v, the store %v", got, e.advPositions(t, "partner"))
+			t.Fatalf("never caught up: %v, the store %v", got, e.feedPositions(t, "partner"))
 		}
 		select {
 		case <-done:
@@ -830,7 +804,7 @@ func TestAdversarialFeedSSEReconnectFiltered(t *testing.T) {
 		}
 		s.cancel()
 		s.res.Body.Close()
-		if finished && advSame(got, e.advPositions(t, "partner")) {
+		if finished && advSame(got, e.feedPositions(t, "partner")) {
 			break
 		}
 	}

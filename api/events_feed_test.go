@@ -51,10 +51,17 @@ func feedNDJSON(t *testing.T, r resp) []feedEvent {
 	return out
 }
 
-// feedPositions are the positions of every event in the store, in order.
-func (e *env) feedPositions(t *testing.T) []int64 {
+// feedPositions are the positions of the store's events of the given
+// categories (every event when none), in order.
+func (e *env) feedPositions(t *testing.T, categories ...string) []int64 {
 	t.Helper()
-	rows, err := e.app.Pool.Query(context.Background(), `SELECT position FROM events ORDER BY position`)
+	q := `SELECT position FROM events ORDER BY position`
+	var args []any
+	if len(categories) > 0 {
+		q = `SELECT position FROM events WHERE category = ANY($1) ORDER BY position`
+		args = append(args, categories)
+	}
+	rows, err := e.app.Pool.Query(context.Background(), q, args...)
 	if err != nil {
 		t.Fatal(err)
 	}
