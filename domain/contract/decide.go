@@ -5,7 +5,6 @@ import (
 	"slices"
 	"strings"
 	"time"
-	"unicode"
 	"unicode/utf8"
 
 	"github.com/channeldesk/channeldesk/domain"
@@ -348,16 +347,10 @@ func notTerminated(s State) error {
 // surrounding white space.
 func checkReason(p *domain.Problems, field, v string) string {
 	v = strings.TrimSpace(v)
-	clean := utf8.ValidString(v)
-	for _, r := range v {
-		if r != '\n' && r != '\r' && r != '\t' && (unicode.IsControl(r) || unicode.Is(unicode.Cf, r)) {
-			clean = false
-		}
-	}
 	switch {
 	case v == "":
 		p.Add(field, "is required")
-	case !clean:
+	case !names.CleanText(v):
 		p.Add(field, "must be valid UTF-8 without control characters other than tabs and line breaks")
 	case utf8.RuneCountInString(v) > MaxReasonLen:
 		p.Add(field, "must be at most %d characters", MaxReasonLen)

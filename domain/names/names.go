@@ -124,6 +124,21 @@ func Clean(s string) bool {
 	return true
 }
 
+// CleanText is Clean for a free text that may span lines: tabs, line
+// feeds and carriage returns are allowed, other control and format
+// characters are not.
+func CleanText(s string) bool {
+	if !utf8.ValidString(s) {
+		return false
+	}
+	for _, r := range s {
+		if r != '\t' && r != '\n' && r != '\r' && (unicode.IsControl(r) || unicode.Is(unicode.Cf, r)) {
+			return false
+		}
+	}
+	return true
+}
+
 // ValidDomain reports whether d is a lower-case DNS name with at least two
 // labels, e.g. "acme.example".
 func ValidDomain(d string) bool {

@@ -241,3 +241,18 @@ func TestFoldCompanyLongSuffixesAndInvisibleCharacters(t *testing.T) {
 		}
 	}
 }
+
+func TestCleanText(t *testing.T) {
+	for s, want := range map[string]bool{
+		"Notice given.\nSigned,\tthe CFO\r\n": true,
+		"bell\a":                              false,
+		"nul\x00":                             false,
+		"right-to-left\u202eoverride":         false,
+		"zero\u200bwidth":                     false,
+		"broken \xff":                         false,
+	} {
+		if got := CleanText(s); got != want {
+			t.Errorf("CleanText(%q) = %v, want %v", s, got, want)
+		}
+	}
+}

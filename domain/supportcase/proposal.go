@@ -5,11 +5,10 @@ import (
 	"encoding/json"
 	"fmt"
 	"strings"
-	"unicode"
-	"unicode/utf8"
 
 	"github.com/channeldesk/channeldesk/domain"
 	"github.com/channeldesk/channeldesk/domain/ids"
+	"github.com/channeldesk/channeldesk/domain/names"
 )
 
 // Operations a case may propose: the API.md command names of the changes
@@ -442,14 +441,12 @@ func checkProposalJSON(raw []byte) string {
 	return walk("proposed")
 }
 
-// checkString refuses a control character other than tab, line feed and
-// carriage return in a string of a proposal.
+// checkString refuses, in a string of a proposal, what no field takes:
+// invalid UTF-8, a control character other than tab, line feed and
+// carriage return, an invisible format character (names.CleanText).
 func checkString(path, v string) string {
-	if !utf8.ValidString(v) {
-		return fmt.Sprintf("%s is not valid UTF-8", path)
-	}
-	if strings.ContainsFunc(v, func(r rune) bool { return unicode.IsControl(r) && r != '\t' && r != '\n' && r != '\r' }) {
-		return fmt.Sprintf("%s holds a control character", path)
+	if !names.CleanText(v) {
+		return fmt.Sprintf("%s is not valid UTF-8 text without control characters (other than tabs and line breaks) or invisible format characters", path)
 	}
 	return ""
 }
