@@ -90,7 +90,7 @@ func (s *Server) searchContracts(w http.ResponseWriter, r *http.Request) error {
 	if err := s.waitMinPosition(r, contracts.Name, customers.Name); err != nil {
 		return err
 	}
-	items, next, err := contracts.Search(r.Context(), s.cfg.DB, principal(r.Context()), f)
+	items, next, err := s.cfg.Spellings.Search(r.Context(), s.cfg.DB, principal(r.Context()), f)
 	if err != nil {
 		return err
 	}
@@ -155,7 +155,7 @@ func (s *Server) searchVAT(w http.ResponseWriter, r *http.Request) error {
 	if err := s.waitMinPosition(r, contracts.Name, customers.Name); err != nil {
 		return err
 	}
-	items, next, err := contracts.VAT(r.Context(), s.cfg.DB, principal(r.Context()),
+	items, next, err := s.cfg.Spellings.VAT(r.Context(), s.cfg.DB, principal(r.Context()),
 		contracts.VATFilter{CompanyID: q.Get("company_id"), Company: q.Get("company"), Limit: limit, Cursor: q.Get("cursor")})
 	var re *contracts.RegionError
 	if errors.As(err, &re) {

@@ -26,6 +26,7 @@ import (
 	"github.com/channeldesk/channeldesk/internal/command"
 	"github.com/channeldesk/channeldesk/projections"
 	"github.com/channeldesk/channeldesk/projections/activity"
+	"github.com/channeldesk/channeldesk/projections/contracts"
 )
 
 // Authenticator turns a bearer token into a principal.
@@ -49,6 +50,10 @@ type Config struct {
 	Reads    ReadModels
 	// DB answers queries against the read models.
 	DB *pgxpool.Pool
+	// Spellings scores the close spellings of contract and VAT searches
+	// in memory (nil: PostgreSQL's trigram index does); kept fresh by its
+	// owner (Spellings.Run).
+	Spellings *contracts.Spellings
 	// Ready lists the readiness checks of /readyz by name.
 	Ready  map[string]Check
 	Logger *slog.Logger

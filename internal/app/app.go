@@ -189,8 +189,11 @@ type App struct {
 	embedded    *server.Server
 	Relay       *relay.Relay
 	Projections *projections.Runner
-	Commands    *command.Service
-	API         *api.Server
+	// Spellings is the contract search's in-process index of spellings,
+	// which Run keeps fresh.
+	Spellings *contracts.Spellings
+	Commands  *command.Service
+	API       *api.Server
 	// Screening is the restricted-party list commands are screened with.
 	Screening *screening.List
 	// Holidays is the business calendar of the case SLA.
@@ -265,11 +268,13 @@ func Open(ctx context.Context, cfg Config) (*App, error) {
 		a.Close()
 		return nil, err
 	}
+	a.Spellings = contracts.NewSpellings(d.Pool, cfg.Logger)
 	a.API = api.New(api.Config{
 		Auth:       d.Tokens,
 		Commands:   a.Commands,
 		Reads:      a.Projections,
 		DB:         d.Pool,
+		Spellings:  a.Spellings,
 		Logger:     cfg.Logger,
 		StaleAfter: cfg.StaleAfter,
 		Waits:      d.Waits,
@@ -342,7 +347,7 @@ func (a *App) Run(ctx context.Context, ready func(addr string)) error {
 	bg, stop := context.WithCancel(context.Background())
 	defer stop()
 	var wg sync.WaitGroup
-	errs := make(chan error, 5)
+	errs := make(chan error, 6)
 	run := func(name string, f func(context.Context) error) {
 		wg.Add(1)
 		go func() {
@@ -356,6 +361,7 @@ func (a *App) Run(ctx context.Context, ready func(addr string)) error {
 	run("projections", a.Projections.Run)
 	run("tokens", a.Tokens.Watch)
 	run("timers", a.Timers.Run)
+	run("spellings", a.Spellings.Run)
 	httpDone := make(chan error, 1)
 	go func() { httpDone <- srv.Serve(ln) }()
 	if ready != nil {

@@ -19,7 +19,9 @@ import (
 )
 
 // dump returns every row of every table of the projection's live schema,
-// as JSON, sorted: the read model's whole content.
+// as JSON, sorted: the read model's whole content. A column change_seq is
+// left out: it numbers writes for in-process caches (the contract search's
+// spellings), and a live projector writes in other batches than a rebuild.
 func dump(t *testing.T, ctx context.Context, a *app.App, name string) map[string][]string {
 	t.Helper()
 	schema := projections.Schema(name)
@@ -33,7 +35,7 @@ func dump(t *testing.T, ctx context.Context, a *app.App, name string) map[string
 	}
 	out := map[string][]string{}
 	for _, tb := range tables {
-		rows, err := a.Pool.Query(ctx, `SELECT row_to_json(t)::text FROM `+pgx.Identifier{schema, tb}.Sanitize()+` t`)
+		rows, err := a.Pool.Query(ctx, `SELECT (to_jsonb(t) - 'change_seq')::text FROM `+pgx.Identifier{schema, tb}.Sanitize()+` t`)
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -18,6 +18,11 @@
 // the distinct spellings (close_spellings), which many companies share,
 // then followed to the names that bear them; the function close_names reads
 // a name table's trigram index at the threshold of a search (setupSQL).
+// The service keeps the spellings in memory too (Spellings, refreshed by
+// change number): a search's close spellings are then scored in Go, exactly
+// as pg_trgm scores them, and the statement scores in SQL only the
+// spellings changed since the index read them, so that an index lagging
+// behind never changes an answer.
 //
 // Queries answer GET /v1/contracts, /v1/associated-customers and /v1/vat,
 // scoped to what the viewer may see. Who may see a customer is read from

@@ -147,7 +147,9 @@ func (e *env) dump() []string {
 		`SELECT row_to_json(n)::text FROM proj_contracts.company_names n ORDER BY account_id, name_fold`,
 		`SELECT row_to_json(n)::text FROM proj_contracts.former_names n ORDER BY account_id, name_fold`,
 		`SELECT row_to_json(s)::text FROM proj_contracts.spellings s ORDER BY name_fold`,
-		`SELECT row_to_json(t)::text FROM proj_contracts.spelling_trigrams t ORDER BY name_fold`,
+		// change_seq numbers the writes, which differ between a live
+		// projector and a rebuild; it is not the read model's content.
+		`SELECT (to_jsonb(t) - 'change_seq')::text FROM proj_contracts.spelling_trigrams t ORDER BY name_fold`,
 		`SELECT row_to_json(c)::text FROM proj_contracts.contracts c ORDER BY contract_number`,
 	)
 }

@@ -191,6 +191,37 @@ func TestQueriesUseIndexes(t *testing.T) {
 		}
 	}
 
+	// With the in-process index, close_spellings scores the rows changed
+	// since it read them and those that are not ASCII, from two btrees.
+	{
+		tx, err := e.Pool.Begin(e.Ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var inner string
+		if err := tx.QueryRow(e.Ctx, `SELECT format($1::text, 'proj_contracts.spelling_trigrams'::regclass, ' AND t.held')`,
+			changedSpellingsSQL).Scan(&inner); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := tx.Exec(e.Ctx, `SET LOCAL enable_seqscan = off; SET LOCAL enable_indexscan = off; SET LOCAL enable_indexonlyscan = off`); err != nil {
+			t.Fatal(err)
+		}
+		rows, err := tx.Query(e.Ctx, `EXPLAIN `+inner, typo, 0.5, int64(90000))
+		if err != nil {
+			t.Fatal(err)
+		}
+		lines, err := pgx.CollectRows(rows, pgx.RowTo[string])
+		if err != nil {
+			t.Fatal(err)
+		}
+		if plan := strings.Join(lines, "\n"); !strings.Contains(plan, "spelling_trigrams_change_idx") || !strings.Contains(plan, "spelling_trigrams_wide_idx") {
+			t.Errorf("changed spellings: plan without both btrees:\n%s", plan)
+		}
+		if err := tx.Rollback(e.Ctx); err != nil {
+			t.Fatal(err)
+		}
+	}
+
 	// The searches themselves find the company by prefix and by typo.
 	p := domain.Principal{ID: "staff:x", Kind: domain.KindStaff, Roles: []domain.Role{domain.RoleSupport}}
 	for _, q := range []string{fold[:5], typo} {

@@ -40,8 +40,10 @@ func (*Projection) Name() string { return Name }
 // close_spellings; 4 the table spelling_trigrams (the trigram index moved
 // off the counts, which change with every company) and no trigram index on
 // company_names; 5 applies contract.terminated (an agreement's status
-// "terminated").
-func (*Projection) Version() int { return 5 }
+// "terminated"); 6 numbers the changes to spelling_trigrams (change_seq)
+// for the in-process index of spellings (Spellings) and lets
+// close_spellings score only the rows changed since a number.
+func (*Projection) Version() int { return 6 }
 
 // Keys and folded names are in the "C" collation (byte order), so that
 // ordering, prefix ranges and cursors agree whatever the database's
@@ -129,9 +131,13 @@ CREATE TABLE IF NOT EXISTS %[1]s.spellings (
     formers   integer NOT NULL
 );
 CREATE TABLE IF NOT EXISTS %[1]s.spelling_trigrams (
-    name_fold text COLLATE "C" PRIMARY KEY,
-    held      boolean NOT NULL
+    name_fold  text COLLATE "C" PRIMARY KEY,
+    held       boolean NOT NULL,
+    change_seq bigserial NOT NULL
 );
+CREATE INDEX IF NOT EXISTS spelling_trigrams_change_idx ON %[1]s.spelling_trigrams (change_seq);
+CREATE INDEX IF NOT EXISTS spelling_trigrams_wide_idx ON %[1]s.spelling_trigrams (name_fold)
+    WHERE octet_length(name_fold) <> char_length(name_fold);
 CREATE INDEX IF NOT EXISTS spelling_trigrams_idx ON %[1]s.spelling_trigrams
     USING gin (name_fold gin_trgm_ops) WITH (gin_pending_list_limit = 256);
 CREATE INDEX IF NOT EXISTS spelling_trigrams_held_idx ON %[1]s.spelling_trigrams
@@ -165,7 +171,8 @@ CREATE OR REPLACE TRIGGER company_names_spellings_del AFTER DELETE ON %[1]s.comp
     REFERENCING OLD TABLE AS old_rows FOR EACH STATEMENT EXECUTE FUNCTION %[1]s.count_spellings();
 CREATE OR REPLACE TRIGGER company_names_spellings_upd AFTER UPDATE ON %[1]s.company_names
     REFERENCING OLD TABLE AS old_rows NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION %[1]s.count_spellings();
-CREATE OR REPLACE FUNCTION %[1]s.close_spellings(trigrams regclass, q text, threshold double precision, held boolean)
+CREATE OR REPLACE FUNCTION %[1]s.close_spellings(trigrams regclass, q text, threshold double precision, held boolean,
+    known oid DEFAULT NULL, since bigint DEFAULT NULL)
 RETURNS TABLE (name_fold text, score real)
 LANGUAGE plpgsql ROWS 100
 SET pg_trgm.similarity_threshold = 0.3
@@ -174,6 +181,10 @@ SET enable_indexscan = off
 SET enable_indexonlyscan = off
 AS $fn$
 BEGIN
+    IF known IS NOT NULL AND known = trigrams::oid AND since IS NOT NULL THEN
+        RETURN QUERY EXECUTE format(%[8]s, trigrams, CASE WHEN held THEN ' AND t.held' ELSE '' END) USING q, threshold, since;
+        RETURN;
+    END IF;
     PERFORM set_config('pg_trgm.similarity_threshold', threshold::text, true);
     RETURN QUERY EXECUTE format(%[6]s, trigrams, CASE WHEN held THEN ' AND t.held' ELSE '' END) USING q;
 END
@@ -216,7 +227,7 @@ CREATE INDEX IF NOT EXISTS contracts_account_idx ON %[1]s.contracts (account_id,
 func (*Projection) Setup(ctx context.Context, tx pgx.Tx, schema string) error {
 	if _, err := tx.Exec(ctx, fmt.Sprintf(setupSQL, pgx.Identifier{schema}.Sanitize(), quoteLiteral(closeNamesSQL),
 		minSimilarity, closeTypos, quoteLiteral(countSpellingsSQL), quoteLiteral(closeSpellingsSQL),
-		quoteLiteral(syncSpellingsSQL))); err != nil {
+		quoteLiteral(syncSpellingsSQL), quoteLiteral(changedSpellingsSQL))); err != nil {
 		return fmt.Errorf("create contract tables in %s: %w", schema, err)
 	}
 	return nil
@@ -251,7 +262,8 @@ const syncSpellingsSQL = `WITH c AS (SELECT name_fold, names > 0 AS used, held >
 	gone AS (DELETE FROM %1$I.spelling_trigrams t USING c WHERE t.name_fold = c.name_fold AND NOT c.used),
 	unused AS (DELETE FROM %1$I.spellings s USING c WHERE s.name_fold = c.name_fold AND NOT c.used)
 	INSERT INTO %1$I.spelling_trigrams AS t (name_fold, held) SELECT name_fold, held FROM c WHERE used
-	ON CONFLICT (name_fold) DO UPDATE SET held = EXCLUDED.held WHERE t.held <> EXCLUDED.held`
+	ON CONFLICT (name_fold) DO UPDATE SET held = EXCLUDED.held, change_seq = EXCLUDED.change_seq
+		WHERE t.held <> EXCLUDED.held`
 
 // closeSpellingsSQL is the statement close_spellings runs, a format()
 // string: %s is the spelling_trigrams table, the second %s the condition
@@ -259,6 +271,16 @@ const syncSpellingsSQL = `WITH c AS (SELECT name_fold, names > 0 AS used, held >
 // at the threshold the function sets.
 const closeSpellingsSQL = `SELECT t.name_fold::text, similarity(t.name_fold, $1)
 	FROM %s t WHERE t.name_fold %% $1 AND NOT starts_with(t.name_fold, $1)%s`
+
+// changedSpellingsSQL is the statement close_spellings runs for a caller
+// that knows the spellings up to a change number from an index of its own
+// (Spellings), a format() string as closeSpellingsSQL's: $1 is the search,
+// $2 the threshold, $3 the change number. It scores only the spellings
+// changed (written, or made held) after it, and those that are not ASCII,
+// which that index leaves out: both few, each read from a btree.
+const changedSpellingsSQL = `SELECT t.name_fold::text, similarity(t.name_fold, $1)
+	FROM %s t WHERE (t.change_seq > $3 OR octet_length(t.name_fold) <> char_length(t.name_fold))
+		AND similarity(t.name_fold, $1) >= $2 AND NOT starts_with(t.name_fold, $1)%s`
 
 // quoteLiteral returns s as an SQL string literal.
 func quoteLiteral(s string) string { return "'" + strings.ReplaceAll(s, "'", "''") + "'" }

@@ -148,6 +148,12 @@ type Contract struct {
 //
 // It returns ErrBadLimit or ErrBadCursor for a bad page request.
 func Search(ctx context.Context, q Querier, viewer domain.Principal, f Filter) ([]Contract, string, error) {
+	return (*Spellings)(nil).Search(ctx, q, viewer, f)
+}
+
+// Search is the package's Search, with close spellings scored by the index
+// sp (nil: by PostgreSQL's trigram index alone); the answer is the same.
+func (sp *Spellings) Search(ctx context.Context, q Querier, viewer domain.Principal, f Filter) ([]Contract, string, error) {
 	limit, err := readmodel.PageSize(f.Limit)
 	if err != nil {
 		return nil, "", err
@@ -169,6 +175,7 @@ func Search(ctx context.Context, q Querier, viewer domain.Principal, f Filter) (
 	}
 	fold := names.FoldCompany(f.Company)
 	s := contractSearch(v, fold, strings.ToUpper(f.Country), names.Fold(f.State), names.Fold(f.City))
+	s.sp = sp
 	if err := s.check(after); err != nil {
 		return nil, "", err
 	}
@@ -419,6 +426,12 @@ type VATEntry struct {
 //
 // It returns ErrBadLimit or ErrBadCursor for a bad page request.
 func VAT(ctx context.Context, q Querier, viewer domain.Principal, f VATFilter) ([]VATEntry, string, error) {
+	return (*Spellings)(nil).VAT(ctx, q, viewer, f)
+}
+
+// VAT is the package's VAT, with close spellings scored by the index sp
+// (nil: by PostgreSQL's trigram index alone); the answer is the same.
+func (sp *Spellings) VAT(ctx context.Context, q Querier, viewer domain.Principal, f VATFilter) ([]VATEntry, string, error) {
 	limit, err := readmodel.PageSize(f.Limit)
 	if err != nil {
 		return nil, "", err
@@ -462,6 +475,7 @@ func VAT(ctx context.Context, q Querier, viewer domain.Principal, f VATFilter) (
 	}
 	fold := names.FoldCompany(f.Company)
 	s := vatSearch(v, fold)
+	s.sp = sp
 	if err := s.check(after); err != nil {
 		return nil, "", err
 	}
@@ -677,6 +691,8 @@ type nameSearch struct {
 	// where returns the search's own conditions on the company co (its
 	// address, its region); who may see it is the view's.
 	where func(a *args) []string
+	// sp scores close spellings in memory (nil: SQL alone; see spellings).
+	sp *Spellings
 }
 
 // similar reports whether the search looks for close spellings too.
@@ -798,7 +814,7 @@ func (s nameSearch) prefilter(a *args, col string) string {
 		return ""
 	}
 	n := len(ts)
-	t := max(minSimilarity, float64(n-closeTypos)/float64(n+closeTypos)) - 1e-6
+	t := closeThreshold(n)
 	need := int(math.Ceil(t * float64(n)))
 	terms := make([]string, n)
 	for i, tr := range ts {
@@ -901,9 +917,22 @@ func (s nameSearch) names(a *args, phase int, q string) string {
 // holding an agreement, for a contract search), each with its similarity
 // (score). Scoring distinct spellings costs what the spellings sharing the
 // search's trigrams number, not what the companies bearing them do.
+//
+// With an index of the spellings (s.sp, read), the close spellings it
+// holds come as arrays of spellings and similarities, and close_spellings
+// scores only the rows changed since it read them (and those it leaves
+// out), unless the table is not the one it read: then all of them. A
+// spelling both hold (changed since) is listed once.
 func (s nameSearch) spellings(a *args, q string) string {
-	return `SELECT * FROM ` + Schema + `.close_spellings(` + a.add(Schema+".spelling_trigrams") + `::regclass, ` + q + `, ` +
-		threshold(q) + `, ` + strconv.FormatBool(s.held) + `)`
+	fn := Schema + `.close_spellings(` + a.add(Schema+".spelling_trigrams") + `::regclass, ` + q + `, ` +
+		threshold(q) + `, ` + strconv.FormatBool(s.held)
+	near := s.sp.near(s.fold, s.held)
+	if near == nil {
+		return `SELECT * FROM ` + fn + `)`
+	}
+	return `SELECT * FROM (SELECT DISTINCT ON (k.name_fold) k.name_fold, k.score FROM (
+			SELECT * FROM unnest(` + a.add(near.folds) + `::text[], ` + a.add(near.scores) + `::real[]) k(name_fold, score)
+			UNION ALL SELECT * FROM ` + fn + `, ` + a.add(near.table) + `::oid, ` + a.add(near.since) + `::bigint)) k) k`
 }
 
 // closest returns the statement of the close-spelling phase's companies

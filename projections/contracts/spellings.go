@@ -1,0 +1,311 @@
+package contracts
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"math"
+	"slices"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgconn"
+)
+
+// Spellings is an in-process trigram index of the spellings the close
+// spelling phase of a name search looks up (spelling_trigrams: the
+// distinct folded company names, some 50 000 at a million companies).
+// PostgreSQL's trigram index answers "which spellings share enough
+// trigrams with the search" only roughly: for a company's full name it
+// yields every spelling that shares its last two words (some 1 300 for
+// "baekdu medical devices"), and rechecks each against the table, which
+// took most of a search's time. Here each spelling's trigrams are counted
+// in memory, so the similarity of every candidate is known exactly
+// (pg_trgm's: shared trigrams over the union of both, in float4) in well
+// under a millisecond, and the statement receives only the close ones.
+//
+// It is never trusted to be fresh. Every row of spelling_trigrams carries
+// a change number (change_seq, from a sequence, renewed when the row is
+// written or becomes held); the index knows the table (its OID, which a
+// rebuild changes) and every change up to a number, and the statement
+// scores in SQL the rows changed after it (close_spellings with since),
+// read from a btree: a search sees every spelling its snapshot holds, as
+// without the index. Changes are numbered in commit order, since only the
+// holder of the projection's checkpoint lock writes the live schema. A
+// spelling deleted since the index was read stays in it until the next full
+// read, which costs nothing but a join that finds no name. Spellings that
+// are not ASCII (a folded name keeps letters of other scripts) are left to
+// SQL too: only for ASCII are pg_trgm's words and trigrams surely ours.
+//
+// A nil *Spellings, or one not read yet, searches with PostgreSQL's
+// trigram index alone.
+type Spellings struct {
+	q      Querier
+	logger *slog.Logger
+
+	// reading serialises reads of the table, so that changes are put in
+	// the order of their numbers.
+	reading sync.Mutex
+	mu      sync.RWMutex
+	ix      *spellingIndex // nil until read
+}
+
+// SpellingsRefresh is how often Run reads the spellings changed since the
+// last read; SpellingsReload how often it reads them all again, which
+// drops the spellings no name bears any more.
+const (
+	SpellingsRefresh = time.Second
+	SpellingsReload  = 10 * time.Minute
+)
+
+// NewSpellings returns an index of the spellings in q (a pool: Run reads
+// it for as long as the service runs), empty until Refresh or Run reads
+// them. logger reports failed reads (nil: discarded).
+func NewSpellings(q Querier, logger *slog.Logger) *Spellings {
+	if logger == nil {
+		logger = slog.New(slog.DiscardHandler)
+	}
+	return &Spellings{q: q, logger: logger}
+}
+
+// Run keeps the index fresh until ctx ends: the changes every
+// SpellingsRefresh, everything every SpellingsReload. A failed read is
+// logged and tried again at the next tick; searches meanwhile score more
+// rows in SQL, never fewer. It returns ctx's error.
+func (s *Spellings) Run(ctx context.Context) error {
+	tick := time.NewTicker(SpellingsRefresh)
+	defer tick.Stop()
+	var full time.Time
+	for {
+		all := time.Since(full) >= SpellingsReload
+		if all {
+			full = time.Now()
+		}
+		if err := s.refresh(ctx, all); err != nil && ctx.Err() == nil {
+			s.logger.Warn("contract search: reading the spellings failed; searches score them in PostgreSQL meanwhile", "err", err)
+		}
+		select {
+		case <-ctx.Done():
+			return ctx.Err()
+		case <-tick.C:
+		}
+	}
+}
+
+// Refresh brings the index up to date: it reads the spellings changed
+// since its last read, or all of them when it has read none yet or the
+// table is not the one it read (a rebuild replaced it). Until the read
+// model's tables exist it stays empty.
+func (s *Spellings) Refresh(ctx context.Context) error { return s.refresh(ctx, false) }
+
+// refresh is Refresh; with all it reads every spelling, into an index that
+// replaces the one searches use once it is read.
+func (s *Spellings) refresh(ctx context.Context, all bool) error {
+	s.reading.Lock()
+	defer s.reading.Unlock()
+	var table *uint32
+	if err := s.q.QueryRow(ctx, `SELECT to_regclass($1)::oid`, Schema+".spelling_trigrams").Scan(&table); err != nil {
+		return fmt.Errorf("spellings: %w", err)
+	}
+	s.mu.RLock()
+	ix := s.ix
+	s.mu.RUnlock()
+	if table == nil {
+		s.mu.Lock()
+		s.ix = nil
+		s.mu.Unlock()
+		return nil
+	}
+	if all || ix == nil || ix.table != *table {
+		// Read after the table's OID: if a rebuild swaps the table in
+		// between, the rows are the new table's under the old OID, which
+		// no search trusts, and the next refresh reads again.
+		fresh := newSpellingIndex(*table)
+		if err := s.read(ctx, fresh, 0); err != nil {
+			return err
+		}
+		s.mu.Lock()
+		s.ix = fresh
+		s.mu.Unlock()
+		return nil
+	}
+	return s.read(ctx, ix, ix.since) // since changes only under reading
+}
+
+// read adds the rows of spelling_trigrams changed after since to ix.
+func (s *Spellings) read(ctx context.Context, ix *spellingIndex, since int64) error {
+	rows, err := s.q.Query(ctx, `SELECT name_fold, held, change_seq FROM `+Schema+`.spelling_trigrams
+		WHERE change_seq > $1 ORDER BY change_seq`, since)
+	if err != nil {
+		return fmt.Errorf("spellings: %w", err)
+	}
+	type row struct {
+		fold string
+		held bool
+		seq  int64
+	}
+	var got []row
+	var r row
+	_, err = pgx.ForEachRow(rows, []any{&r.fold, &r.held, &r.seq}, func() error {
+		got = append(got, r)
+		return nil
+	})
+	var pe *pgconn.PgError
+	if errors.As(err, &pe) && pe.Code == "42P01" { // the table went (a rebuild's swap): read again next time
+		return nil
+	}
+	if err != nil {
+		return fmt.Errorf("spellings: %w", err)
+	}
+	if len(got) == 0 {
+		return nil
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	for _, r := range got {
+		ix.put(r.fold, r.held)
+		ix.since = max(ix.since, r.seq)
+	}
+	return nil
+}
+
+// nearSpellings are the close spellings of one search the index found,
+// and what it knew: the table (OID) and the changes up to since.
+type nearSpellings struct {
+	table  uint32
+	since  int64
+	folds  []string
+	scores []float32
+}
+
+// near returns the spellings of the index at least closeThreshold similar
+// to the folded search fold (held ones only, with held) that do not start
+// with it, each with its pg_trgm similarity; nil when there is no index
+// yet or fold is not ASCII (then SQL scores every spelling).
+func (s *Spellings) near(fold string, held bool) *nearSpellings {
+	if s == nil {
+		return nil
+	}
+	q, ok := pgTrigrams(fold)
+	if !ok || len(q) == 0 {
+		return nil
+	}
+	s.mu.RLock()
+	defer s.mu.RUnlock()
+	if s.ix == nil {
+		return nil
+	}
+	return s.ix.near(q, fold, held)
+}
+
+// spellingIndex is the trigrams of the ASCII spellings of one
+// spelling_trigrams table: each spelling has a slot, posts lists the slots
+// of the spellings holding each trigram.
+type spellingIndex struct {
+	table uint32
+	since int64 // every change up to it is here
+	slot  map[string]int32
+	folds []string
+	held  []bool
+	size  []int32 // distinct trigrams of each spelling
+	posts map[uint32][]int32
+}
+
+func newSpellingIndex(table uint32) *spellingIndex {
+	return &spellingIndex{table: table, slot: map[string]int32{}, posts: map[uint32][]int32{}}
+}
+
+// put records fold, held or not. A fold already there only changes held.
+func (ix *spellingIndex) put(fold string, held bool) {
+	if i, ok := ix.slot[fold]; ok {
+		ix.held[i] = held
+		return
+	}
+	ts, ok := pgTrigrams(fold)
+	if !ok {
+		return // SQL scores it, whatever the change number
+	}
+	i := int32(len(ix.folds))
+	ix.slot[fold] = i
+	ix.folds = append(ix.folds, fold)
+	ix.held = append(ix.held, held)
+	ix.size = append(ix.size, int32(len(ts)))
+	for _, t := range ts {
+		ix.posts[t] = append(ix.posts[t], i)
+	}
+}
+
+// near is Spellings.near on the index, for the trigrams q of fold.
+func (ix *spellingIndex) near(q []uint32, fold string, held bool) *nearSpellings {
+	n := len(q)
+	t := closeThreshold(n)
+	counts := make([]uint16, len(ix.folds))
+	var touched []int32
+	for _, tr := range q {
+		for _, i := range ix.posts[tr] {
+			if counts[i] == 0 {
+				touched = append(touched, i)
+			}
+			counts[i]++
+		}
+	}
+	out := &nearSpellings{table: ix.table, since: ix.since, folds: []string{}, scores: []float32{}}
+	for _, i := range touched {
+		if held && !ix.held[i] {
+			continue
+		}
+		c := int32(counts[i])
+		sml := float32(c) / float32(int32(n)+ix.size[i]-c) // pg_trgm's CALCSML, in float4
+		if float64(sml) >= t && !strings.HasPrefix(ix.folds[i], fold) {
+			out.folds = append(out.folds, ix.folds[i])
+			out.scores = append(out.scores, sml)
+		}
+	}
+	return out
+}
+
+// closeThreshold is close_threshold for a search of n distinct trigrams
+// (see threshold), computed as PostgreSQL computes it, in float8.
+func closeThreshold(n int) float64 {
+	return math.Max(minSimilarity, float64(n-closeTypos)/float64(n+closeTypos)) - 1e-6
+}
+
+// pgTrigrams returns the distinct trigrams of s as pg_trgm makes them, each
+// packed in a uint32, sorted, and false when s is not ASCII. pg_trgm lower
+// cases s and splits it into words at every character that is not a
+// letter or digit; for ASCII those are [A-Za-z0-9] in any locale. Each
+// word is padded with two spaces in front and one behind and cut in
+// threes.
+func pgTrigrams(s string) ([]uint32, bool) {
+	var out []uint32
+	word := make([]byte, 0, 32)
+	flush := func() {
+		if len(word) == 0 {
+			return
+		}
+		p := append(append([]byte{' ', ' '}, word...), ' ')
+		for i := 0; i+3 <= len(p); i++ {
+			out = append(out, uint32(p[i])<<16|uint32(p[i+1])<<8|uint32(p[i+2]))
+		}
+		word = word[:0]
+	}
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		switch {
+		case c >= 0x80:
+			return nil, false
+		case c >= 'A' && c <= 'Z':
+			word = append(word, c+'a'-'A')
+		case c >= 'a' && c <= 'z' || c >= '0' && c <= '9':
+			word = append(word, c)
+		default:
+			flush()
+		}
+	}
+	flush()
+	slices.Sort(out)
+	return slices.Compact(out), true
+}
