@@ -74,7 +74,11 @@ func (*Projection) Version() int { return 6 }
 // similarity to q of at least threshold and does not start with q, with
 // that similarity; with held, only names of companies that hold an
 // agreement. close_spellings(trigrams, q, threshold, held) does the same
-// for spelling_trigrams. The % operator the trigram index serves compares
+// for spelling_trigrams; given the OID of that table (known) and a change
+// number (since), only for the rows changed after it and those that are
+// not ASCII (see Spellings). Both are STABLE, so that their statements see
+// the snapshot of the statement calling them, as the rest of a search does.
+// The % operator the trigram index serves compares
 // with the setting pg_trgm.similarity_threshold: each function sets it for
 // its own statement alone (its SET clause restores it on return, even
 // within a caller's transaction), which no plain statement can do. It also
@@ -136,8 +140,8 @@ CREATE TABLE IF NOT EXISTS %[1]s.spelling_trigrams (
     change_seq bigserial NOT NULL
 );
 CREATE INDEX IF NOT EXISTS spelling_trigrams_change_idx ON %[1]s.spelling_trigrams (change_seq);
-CREATE INDEX IF NOT EXISTS spelling_trigrams_wide_idx ON %[1]s.spelling_trigrams (name_fold)
-    WHERE octet_length(name_fold) <> char_length(name_fold);
+CREATE INDEX IF NOT EXISTS spelling_trigrams_wide_idx ON %[1]s.spelling_trigrams
+    USING gin (name_fold gin_trgm_ops) WHERE octet_length(name_fold) <> char_length(name_fold);
 CREATE INDEX IF NOT EXISTS spelling_trigrams_idx ON %[1]s.spelling_trigrams
     USING gin (name_fold gin_trgm_ops) WITH (gin_pending_list_limit = 256);
 CREATE INDEX IF NOT EXISTS spelling_trigrams_held_idx ON %[1]s.spelling_trigrams
@@ -174,19 +178,21 @@ CREATE OR REPLACE TRIGGER company_names_spellings_upd AFTER UPDATE ON %[1]s.comp
 CREATE OR REPLACE FUNCTION %[1]s.close_spellings(trigrams regclass, q text, threshold double precision, held boolean,
     known oid DEFAULT NULL, since bigint DEFAULT NULL)
 RETURNS TABLE (name_fold text, score real)
-LANGUAGE plpgsql ROWS 100
+LANGUAGE plpgsql STABLE ROWS 100
 SET pg_trgm.similarity_threshold = 0.3
 SET enable_seqscan = off
 SET enable_indexscan = off
 SET enable_indexonlyscan = off
 AS $fn$
+DECLARE
+    cond text := CASE WHEN held THEN ' AND t.held' ELSE '' END;
 BEGIN
     IF known IS NOT NULL AND known = trigrams::oid AND since IS NOT NULL THEN
-        RETURN QUERY EXECUTE format(%[8]s, trigrams, CASE WHEN held THEN ' AND t.held' ELSE '' END) USING q, threshold, since;
-        RETURN;
+        RETURN QUERY EXECUTE format(%[8]s, trigrams, cond) USING q, threshold, since;
+        cond := cond || ' AND octet_length(t.name_fold) <> char_length(t.name_fold)';
     END IF;
     PERFORM set_config('pg_trgm.similarity_threshold', threshold::text, true);
-    RETURN QUERY EXECUTE format(%[6]s, trigrams, CASE WHEN held THEN ' AND t.held' ELSE '' END) USING q;
+    RETURN QUERY EXECUTE format(%[6]s, trigrams, cond) USING q;
 END
 $fn$;
 CREATE OR REPLACE FUNCTION %[1]s.close_threshold(q text) RETURNS double precision
@@ -194,7 +200,7 @@ LANGUAGE sql IMMUTABLE PARALLEL UNSAFE
 RETURN greatest(%[3]g, (cardinality(show_trgm(q)) - %[4]d)::float8 / (cardinality(show_trgm(q)) + %[4]d)) - 1e-6;
 CREATE OR REPLACE FUNCTION %[1]s.close_names(names regclass, q text, threshold double precision, held boolean)
 RETURNS TABLE (account_id text, name_fold text, former boolean, name text, score real)
-LANGUAGE plpgsql ROWS 100
+LANGUAGE plpgsql STABLE ROWS 100
 SET pg_trgm.similarity_threshold = 0.3
 SET enable_seqscan = off
 SET enable_indexscan = off
@@ -272,15 +278,16 @@ const syncSpellingsSQL = `WITH c AS (SELECT name_fold, names > 0 AS used, held >
 const closeSpellingsSQL = `SELECT t.name_fold::text, similarity(t.name_fold, $1)
 	FROM %s t WHERE t.name_fold %% $1 AND NOT starts_with(t.name_fold, $1)%s`
 
-// changedSpellingsSQL is the statement close_spellings runs for a caller
-// that knows the spellings up to a change number from an index of its own
-// (Spellings), a format() string as closeSpellingsSQL's: $1 is the search,
-// $2 the threshold, $3 the change number. It scores only the spellings
-// changed (written, or made held) after it, and those that are not ASCII,
-// which that index leaves out: both few, each read from a btree.
+// changedSpellingsSQL is the statement close_spellings runs first for a
+// caller that knows the spellings up to a change number from an index of
+// its own (Spellings), a format() string as closeSpellingsSQL's: $1 is the
+// search, $2 the threshold, $3 the change number. It scores the spellings
+// changed (written, or their held changed) after it, read from a btree:
+// few, unless the index lags. The function then reads the spellings that
+// are not ASCII, which that index leaves out, from their own trigram index
+// (closeSpellingsSQL with that condition).
 const changedSpellingsSQL = `SELECT t.name_fold::text, similarity(t.name_fold, $1)
-	FROM %s t WHERE (t.change_seq > $3 OR octet_length(t.name_fold) <> char_length(t.name_fold))
-		AND similarity(t.name_fold, $1) >= $2 AND NOT starts_with(t.name_fold, $1)%s`
+	FROM %s t WHERE t.change_seq > $3 AND similarity(t.name_fold, $1) >= $2 AND NOT starts_with(t.name_fold, $1)%s`
 
 // quoteLiteral returns s as an SQL string literal.
 func quoteLiteral(s string) string { return "'" + strings.ReplaceAll(s, "'", "''") + "'" }

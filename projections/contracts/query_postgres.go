@@ -921,18 +921,24 @@ func (s nameSearch) names(a *args, phase int, q string) string {
 // With an index of the spellings (s.sp, read), the close spellings it
 // holds come as arrays of spellings and similarities, and close_spellings
 // scores only the rows changed since it read them (and those it leaves
-// out), unless the table is not the one it read: then all of them. A
-// spelling both hold (changed since) is listed once.
+// out), unless the table is not the one it read: then the arrays are
+// ignored and it scores all of them. A spelling both hold (changed since)
+// is listed once. The arrays may hold spellings gone, or no longer held,
+// since the index read them: every caller follows a spelling to the names
+// bearing it (held ones, or of companies holding an agreement, for a
+// contract search), so such a spelling leads nowhere.
 func (s nameSearch) spellings(a *args, q string) string {
-	fn := Schema + `.close_spellings(` + a.add(Schema+".spelling_trigrams") + `::regclass, ` + q + `, ` +
-		threshold(q) + `, ` + strconv.FormatBool(s.held)
+	table := a.add(Schema + ".spelling_trigrams")
+	fn := Schema + `.close_spellings(` + table + `::regclass, ` + q + `, ` + threshold(q) + `, ` + strconv.FormatBool(s.held)
 	near := s.sp.near(s.fold, s.held)
 	if near == nil {
 		return `SELECT * FROM ` + fn + `)`
 	}
+	known := a.add(near.table)
 	return `SELECT * FROM (SELECT DISTINCT ON (k.name_fold) k.name_fold, k.score FROM (
 			SELECT * FROM unnest(` + a.add(near.folds) + `::text[], ` + a.add(near.scores) + `::real[]) k(name_fold, score)
-			UNION ALL SELECT * FROM ` + fn + `, ` + a.add(near.table) + `::oid, ` + a.add(near.since) + `::bigint)) k) k`
+				WHERE ` + known + `::oid = ` + table + `::regclass::oid
+			UNION ALL SELECT * FROM ` + fn + `, ` + known + `::oid, ` + a.add(near.since) + `::bigint)) k) k`
 }
 
 // closest returns the statement of the close-spelling phase's companies

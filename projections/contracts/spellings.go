@@ -2,7 +2,6 @@ package contracts
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"log/slog"
 	"math"
@@ -12,7 +11,6 @@ import (
 	"time"
 
 	"github.com/jackc/pgx/v5"
-	"github.com/jackc/pgx/v5/pgconn"
 )
 
 // Spellings is an in-process trigram index of the spellings the close
@@ -29,36 +27,52 @@ import (
 //
 // It is never trusted to be fresh. Every row of spelling_trigrams carries
 // a change number (change_seq, from a sequence, renewed when the row is
-// written or becomes held); the index knows the table (its OID, which a
-// rebuild changes) and every change up to a number, and the statement
+// written or its held changes); the index knows the table (its OID, which
+// a rebuild changes) and every change up to a number, and the statement
 // scores in SQL the rows changed after it (close_spellings with since),
-// read from a btree: a search sees every spelling its snapshot holds, as
-// without the index. Changes are numbered in commit order, since only the
+// read from a btree. Changes are numbered in commit order, since only the
 // holder of the projection's checkpoint lock writes the live schema. A
-// spelling deleted since the index was read stays in it until the next full
-// read, which costs nothing but a join that finds no name. Spellings that
-// are not ASCII (a folded name keeps letters of other scripts) are left to
-// SQL too: only for ASCII are pg_trgm's words and trigrams surely ours.
+// spelling deleted, or no longer held, since the index read it may still
+// be listed: the statement follows it to names, held ones for a contract
+// search, and finds none. Spellings that are not ASCII (a folded name keeps
+// letters of other scripts) are left to SQL and its trigram index: only
+// for ASCII are pg_trgm's words and trigrams surely ours.
+//
+// So a search answers as without the index, provided its snapshot is not
+// older than the index's last read: true of the service, whose queries
+// are single statements on the primary the index reads, but not of a
+// REPEATABLE READ transaction begun before that read, or of a replica
+// lagging behind the primary (a spelling made unheld or deleted since
+// would be missed). An index not refreshed for SpellingsStale is not used:
+// the rows changed since would all be scored without an index.
 //
 // A nil *Spellings, or one not read yet, searches with PostgreSQL's
-// trigram index alone.
+// trigram index alone. A Spellings is safe for concurrent use.
 type Spellings struct {
 	q      Querier
 	logger *slog.Logger
 
 	// reading serialises reads of the table, so that changes are put in
-	// the order of their numbers.
+	// the order of their numbers; failing is whether the last read failed
+	// (logged once until one succeeds).
 	reading sync.Mutex
+	failing bool
 	mu      sync.RWMutex
 	ix      *spellingIndex // nil until read
+	// counts are scratch arrays of near, one per concurrent search.
+	counts sync.Pool
 }
 
 // SpellingsRefresh is how often Run reads the spellings changed since the
 // last read; SpellingsReload how often it reads them all again, which
-// drops the spellings no name bears any more.
+// drops the spellings no name bears any more; SpellingsStale how long
+// after its last successful read the index is still used; spellingsRead
+// bounds one read.
 const (
 	SpellingsRefresh = time.Second
 	SpellingsReload  = 10 * time.Minute
+	SpellingsStale   = time.Minute
+	spellingsRead    = 30 * time.Second
 )
 
 // NewSpellings returns an index of the spellings in q (a pool: Run reads
@@ -73,8 +87,9 @@ func NewSpellings(q Querier, logger *slog.Logger) *Spellings {
 
 // Run keeps the index fresh until ctx ends: the changes every
 // SpellingsRefresh, everything every SpellingsReload. A failed read is
-// logged and tried again at the next tick; searches meanwhile score more
-// rows in SQL, never fewer. It returns ctx's error.
+// logged (once, until a read succeeds again) and tried again at the next
+// tick; searches meanwhile score more rows in SQL, never fewer. It returns
+// ctx's error.
 func (s *Spellings) Run(ctx context.Context) error {
 	tick := time.NewTicker(SpellingsRefresh)
 	defer tick.Stop()
@@ -84,9 +99,19 @@ func (s *Spellings) Run(ctx context.Context) error {
 		if all {
 			full = time.Now()
 		}
-		if err := s.refresh(ctx, all); err != nil && ctx.Err() == nil {
-			s.logger.Warn("contract search: reading the spellings failed; searches score them in PostgreSQL meanwhile", "err", err)
+		err := s.refresh(ctx, all)
+		if ctx.Err() != nil {
+			return ctx.Err()
 		}
+		s.reading.Lock()
+		switch {
+		case err != nil && !s.failing:
+			s.logger.Warn("contract search: reading the spellings failed; searches score them in PostgreSQL until a read succeeds", "err", err)
+		case err == nil && s.failing:
+			s.logger.Info("contract search: spellings read again")
+		}
+		s.failing = err != nil
+		s.reading.Unlock()
 		select {
 		case <-ctx.Done():
 			return ctx.Err()
@@ -102,17 +127,17 @@ func (s *Spellings) Run(ctx context.Context) error {
 func (s *Spellings) Refresh(ctx context.Context) error { return s.refresh(ctx, false) }
 
 // refresh is Refresh; with all it reads every spelling, into an index that
-// replaces the one searches use once it is read.
+// replaces the one searches use once it is built.
 func (s *Spellings) refresh(ctx context.Context, all bool) error {
 	s.reading.Lock()
 	defer s.reading.Unlock()
+	ctx, cancel := context.WithTimeout(ctx, spellingsRead)
+	defer cancel()
 	var table *uint32
 	if err := s.q.QueryRow(ctx, `SELECT to_regclass($1)::oid`, Schema+".spelling_trigrams").Scan(&table); err != nil {
 		return fmt.Errorf("spellings: %w", err)
 	}
-	s.mu.RLock()
-	ix := s.ix
-	s.mu.RUnlock()
+	ix := s.ix // written only under reading
 	if table == nil {
 		s.mu.Lock()
 		s.ix = nil
@@ -122,54 +147,59 @@ func (s *Spellings) refresh(ctx context.Context, all bool) error {
 	if all || ix == nil || ix.table != *table {
 		// Read after the table's OID: if a rebuild swaps the table in
 		// between, the rows are the new table's under the old OID, which
-		// no search trusts, and the next refresh reads again.
-		fresh := newSpellingIndex(*table)
-		if err := s.read(ctx, fresh, 0); err != nil {
+		// no search trusts, and the next refresh reads again. Built
+		// before searches see it, without a lock.
+		rows, err := s.changes(ctx, 0)
+		if err != nil {
 			return err
 		}
+		fresh := newSpellingIndex(*table)
+		for _, r := range rows {
+			fresh.put(r.fold, r.held, r.seq)
+		}
+		fresh.read = time.Now()
 		s.mu.Lock()
 		s.ix = fresh
 		s.mu.Unlock()
 		return nil
 	}
-	return s.read(ctx, ix, ix.since) // since changes only under reading
-}
-
-// read adds the rows of spelling_trigrams changed after since to ix.
-func (s *Spellings) read(ctx context.Context, ix *spellingIndex, since int64) error {
-	rows, err := s.q.Query(ctx, `SELECT name_fold, held, change_seq FROM `+Schema+`.spelling_trigrams
-		WHERE change_seq > $1 ORDER BY change_seq`, since)
+	rows, err := s.changes(ctx, ix.since)
 	if err != nil {
-		return fmt.Errorf("spellings: %w", err)
-	}
-	type row struct {
-		fold string
-		held bool
-		seq  int64
-	}
-	var got []row
-	var r row
-	_, err = pgx.ForEachRow(rows, []any{&r.fold, &r.held, &r.seq}, func() error {
-		got = append(got, r)
-		return nil
-	})
-	var pe *pgconn.PgError
-	if errors.As(err, &pe) && pe.Code == "42P01" { // the table went (a rebuild's swap): read again next time
-		return nil
-	}
-	if err != nil {
-		return fmt.Errorf("spellings: %w", err)
-	}
-	if len(got) == 0 {
-		return nil
+		return err
 	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	for _, r := range got {
-		ix.put(r.fold, r.held)
-		ix.since = max(ix.since, r.seq)
+	for _, r := range rows {
+		ix.put(r.fold, r.held, r.seq)
 	}
+	ix.read = time.Now()
 	return nil
+}
+
+// spellingRow is a row of spelling_trigrams.
+type spellingRow struct {
+	fold string
+	held bool
+	seq  int64
+}
+
+// changes returns the rows of spelling_trigrams changed after since, in
+// the order of their change numbers.
+func (s *Spellings) changes(ctx context.Context, since int64) ([]spellingRow, error) {
+	rows, err := s.q.Query(ctx, `SELECT name_fold, held, change_seq FROM `+Schema+`.spelling_trigrams
+		WHERE change_seq > $1 ORDER BY change_seq`, since)
+	if err != nil {
+		return nil, fmt.Errorf("spellings: %w", err)
+	}
+	var got []spellingRow
+	var r spellingRow
+	if _, err := pgx.ForEachRow(rows, []any{&r.fold, &r.held, &r.seq}, func() error {
+		got = append(got, r)
+		return nil
+	}); err != nil {
+		return nil, fmt.Errorf("spellings: %w", err)
+	}
+	return got, nil
 }
 
 // nearSpellings are the close spellings of one search the index found,
@@ -195,10 +225,17 @@ func (s *Spellings) near(fold string, held bool) *nearSpellings {
 	}
 	s.mu.RLock()
 	defer s.mu.RUnlock()
-	if s.ix == nil {
+	if s.ix == nil || time.Since(s.ix.read) > SpellingsStale {
 		return nil
 	}
-	return s.ix.near(q, fold, held)
+	counts, _ := s.counts.Get().(*[]uint16)
+	if counts == nil || len(*counts) < len(s.ix.folds) {
+		c := make([]uint16, len(s.ix.folds)+len(s.ix.folds)/8)
+		counts = &c
+	}
+	out := s.ix.near(q, fold, held, *counts)
+	s.counts.Put(counts)
+	return out
 }
 
 // spellingIndex is the trigrams of the ASCII spellings of one
@@ -206,7 +243,8 @@ func (s *Spellings) near(fold string, held bool) *nearSpellings {
 // of the spellings holding each trigram.
 type spellingIndex struct {
 	table uint32
-	since int64 // every change up to it is here
+	since int64     // every change up to it is here
+	read  time.Time // when it was last read
 	slot  map[string]int32
 	folds []string
 	held  []bool
@@ -218,8 +256,10 @@ func newSpellingIndex(table uint32) *spellingIndex {
 	return &spellingIndex{table: table, slot: map[string]int32{}, posts: map[uint32][]int32{}}
 }
 
-// put records fold, held or not. A fold already there only changes held.
-func (ix *spellingIndex) put(fold string, held bool) {
+// put records fold, held or not, changed at seq. A fold already there
+// only changes held.
+func (ix *spellingIndex) put(fold string, held bool, seq int64) {
+	ix.since = max(ix.since, seq)
 	if i, ok := ix.slot[fold]; ok {
 		ix.held[i] = held
 		return
@@ -238,11 +278,12 @@ func (ix *spellingIndex) put(fold string, held bool) {
 	}
 }
 
-// near is Spellings.near on the index, for the trigrams q of fold.
-func (ix *spellingIndex) near(q []uint32, fold string, held bool) *nearSpellings {
+// near is Spellings.near on the index, for the trigrams q of fold;
+// counts is zeroed scratch space of at least a count per spelling, left
+// zeroed.
+func (ix *spellingIndex) near(q []uint32, fold string, held bool, counts []uint16) *nearSpellings {
 	n := len(q)
 	t := closeThreshold(n)
-	counts := make([]uint16, len(ix.folds))
 	var touched []int32
 	for _, tr := range q {
 		for _, i := range ix.posts[tr] {
@@ -254,10 +295,11 @@ func (ix *spellingIndex) near(q []uint32, fold string, held bool) *nearSpellings
 	}
 	out := &nearSpellings{table: ix.table, since: ix.since, folds: []string{}, scores: []float32{}}
 	for _, i := range touched {
+		c := int32(counts[i])
+		counts[i] = 0
 		if held && !ix.held[i] {
 			continue
 		}
-		c := int32(counts[i])
 		sml := float32(c) / float32(int32(n)+ix.size[i]-c) // pg_trgm's CALCSML, in float4
 		if float64(sml) >= t && !strings.HasPrefix(ix.folds[i], fold) {
 			out.folds = append(out.folds, ix.folds[i])
@@ -276,9 +318,10 @@ func closeThreshold(n int) float64 {
 // pgTrigrams returns the distinct trigrams of s as pg_trgm makes them, each
 // packed in a uint32, sorted, and false when s is not ASCII. pg_trgm lower
 // cases s and splits it into words at every character that is not a
-// letter or digit; for ASCII those are [A-Za-z0-9] in any locale. Each
-// word is padded with two spaces in front and one behind and cut in
-// threes.
+// letter or digit; for ASCII those are [A-Za-z0-9]. (Folded names are in
+// lower case already: a Turkish locale, which lower cases "I" to a dotless
+// i, never sees one.) Each word is padded with two spaces in front and one
+// behind and cut in threes.
 func pgTrigrams(s string) ([]uint32, bool) {
 	var out []uint32
 	word := make([]byte, 0, 32)

@@ -6,6 +6,7 @@ import (
 	"slices"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/jackc/pgx/v5"
 
@@ -214,6 +215,32 @@ func TestSpellingsFindWhatCloseSpellingsFinds(t *testing.T) {
 	if sp.ix.since == 0 || len(sp.ix.folds) < 200 {
 		t.Fatalf("index of %d spellings up to %d", len(sp.ix.folds), sp.ix.since)
 	}
+	// Searches while the whole index is read again (under -race).
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		for range 200 {
+			if sp.near("redwood consulting", true) == nil {
+				t.Error("no index while it is read again")
+				return
+			}
+		}
+	}()
+	if err := sp.refresh(e.Ctx, true); err != nil {
+		t.Fatal(err)
+	}
+	<-done
+	check("read again", true, true)
+	// An index not read for too long is not used.
+	sp.mu.Lock()
+	sp.ix.read = sp.ix.read.Add(-SpellingsStale - time.Second)
+	sp.mu.Unlock()
+	if sp.near("redwood consulting", true) != nil {
+		t.Error("a stale index is used")
+	}
+	if err := sp.Refresh(e.Ctx); err != nil || sp.near("redwood consulting", true) == nil {
+		t.Fatalf("refreshed (%v): index not used", err)
+	}
 	// A rebuild's table: another OID, change numbers from 1 again.
 	e.Exec(`DROP SCHEMA ` + Schema + ` CASCADE`)
 	e.Exec(`CREATE SCHEMA ` + Schema)
@@ -246,4 +273,48 @@ func closeRows(e *projtest.Env, s nameSearch) []string {
 	}
 	slices.Sort(got)
 	return got
+}
+
+// syntheticIndex returns an index of n spellings of two to four words
+// drawn from a vocabulary, as company names are: many share words.
+func syntheticIndex(n int) *spellingIndex {
+	rng := rand.New(rand.NewPCG(1, 2))
+	words := make([]string, 4000)
+	for i := range words {
+		w := make([]byte, 3+rng.IntN(7))
+		for j := range w {
+			w[j] = byte('a' + rng.IntN(26))
+		}
+		words[i] = string(w)
+	}
+	trades := []string{"consulting", "logistics", "medical devices", "software", "trading", "holdings", "systems"}
+	ix := newSpellingIndex(1)
+	for i := 0; len(ix.folds) < n; i++ {
+		s := words[rng.IntN(len(words))] + " " + trades[rng.IntN(len(trades))]
+		if rng.IntN(2) == 0 {
+			s = words[rng.IntN(len(words))] + " " + s
+		}
+		ix.put(s, rng.IntN(3) > 0, int64(i+1))
+	}
+	return ix
+}
+
+// BenchmarkSpellingsNear: the close spellings of a company's full name
+// among 50 000 spellings, the size of a million companies' (docs/READ-SIDE.md).
+func BenchmarkSpellingsNear(b *testing.B) {
+	ix := syntheticIndex(50000)
+	fold := ix.folds[777]
+	q, _ := pgTrigrams(fold)
+	counts := make([]uint16, len(ix.folds))
+	b.ResetTimer()
+	for b.Loop() {
+		ix.near(q, fold[:len(fold)-1]+"x", true, counts)
+	}
+}
+
+// BenchmarkSpellingsBuild: reading 50 000 spellings into a new index.
+func BenchmarkSpellingsBuild(b *testing.B) {
+	for b.Loop() {
+		syntheticIndex(50000)
+	}
 }

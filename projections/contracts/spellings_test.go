@@ -16,8 +16,9 @@ import (
 // projectors running, contract and VAT searches by name answer row for
 // row, page for page, the same with the in-process index of spellings as
 // without it: before it is read, once read, after companies are added,
-// renamed and given their first agreement behind its back, once it has
-// read those changes, and after a rebuild replaced the tables it read.
+// renamed, given their first agreement and merged (their names no longer
+// held) behind its back, once it has read those changes, and after a
+// rebuild replaced the tables it read.
 func TestSearchesWithTheSpellingsIndexAnswerAsWithout(t *testing.T) {
 	t.Parallel()
 	e := newEnv(t, true)
@@ -35,14 +36,16 @@ func TestSearchesWithTheSpellingsIndexAnswerAsWithout(t *testing.T) {
 	}
 	countries := []string{"DE", "US", "JP"}
 	next := 0
-	var bare []string // companies without an agreement yet
+	var bare []string              // companies without an agreement yet
+	agreements := map[string]string{} // the agreement of each company holding one
 	companies := func(n int) {
 		for range n {
 			next++
 			id := fmt.Sprintf("78%04dHQ", next)
 			e.register(id, name(), countries[next%len(countries)], "", "Berlin")
 			if rng.IntN(3) > 0 {
-				e.agreement(fmt.Sprintf("ELA-%06d", next), id)
+				agreements[id] = fmt.Sprintf("ELA-%06d", next)
+				e.agreement(agreements[id], id)
 			} else {
 				bare = append(bare, id)
 			}
@@ -98,6 +101,15 @@ func TestSearchesWithTheSpellingsIndexAnswerAsWithout(t *testing.T) {
 	companies(60)
 	for i, id := range bare[:len(bare)/2] {
 		e.agreement(fmt.Sprintf("EASY-%06d", i+1), id)
+	}
+	// Merges move agreements away: the sources' names are no longer held.
+	for i := 1; i <= 9; i += 2 {
+		source, target := fmt.Sprintf("78%04dHQ", i), fmt.Sprintf("78%04dHQ", i+1)
+		var moved []string
+		if n, ok := agreements[source]; ok {
+			moved = append(moved, n)
+		}
+		e.merge(source, target, moved...)
 	}
 	wait()
 	check("changes since the index was read")
