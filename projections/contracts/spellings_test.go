@@ -36,7 +36,7 @@ func TestSearchesWithTheSpellingsIndexAnswerAsWithout(t *testing.T) {
 	}
 	countries := []string{"DE", "US", "JP"}
 	next := 0
-	var bare []string              // companies without an agreement yet
+	var bare []string                 // companies without an agreement yet
 	agreements := map[string]string{} // the agreement of each company holding one
 	companies := func(n int) {
 		for range n {
