@@ -59,8 +59,8 @@ type Spellings struct {
 	failing bool
 	mu      sync.RWMutex
 	ix      *spellingIndex // nil until read
-	// counts are scratch arrays of near, one per concurrent search.
-	counts sync.Pool
+	// seen are scratch arrays of near, one per concurrent search.
+	seen sync.Pool
 }
 
 // SpellingsRefresh is how often Run reads the spellings changed since the
@@ -228,13 +228,13 @@ func (s *Spellings) near(fold string, held bool) *nearSpellings {
 	if s.ix == nil || time.Since(s.ix.read) > SpellingsStale {
 		return nil
 	}
-	counts, _ := s.counts.Get().(*[]uint16)
-	if counts == nil || len(*counts) < len(s.ix.folds) {
+	seen, _ := s.seen.Get().(*[]uint16)
+	if seen == nil || len(*seen) < len(s.ix.folds) {
 		c := make([]uint16, len(s.ix.folds)+len(s.ix.folds)/8)
-		counts = &c
+		seen = &c
 	}
-	out := s.ix.near(q, fold, held, *counts)
-	s.counts.Put(counts)
+	out := s.ix.near(q, fold, held, *seen)
+	s.seen.Put(seen)
 	return out
 }
 
@@ -248,7 +248,7 @@ type spellingIndex struct {
 	slot  map[string]int32
 	folds []string
 	held  []bool
-	size  []int32 // distinct trigrams of each spelling
+	trgs  [][]uint32 // the trigrams of each spelling, sorted
 	posts map[uint32][]int32
 }
 
@@ -272,41 +272,76 @@ func (ix *spellingIndex) put(fold string, held bool, seq int64) {
 	ix.slot[fold] = i
 	ix.folds = append(ix.folds, fold)
 	ix.held = append(ix.held, held)
-	ix.size = append(ix.size, int32(len(ts)))
+	ix.trgs = append(ix.trgs, ts)
 	for _, t := range ts {
 		ix.posts[t] = append(ix.posts[t], i)
 	}
 }
 
 // near is Spellings.near on the index, for the trigrams q of fold;
-// counts is zeroed scratch space of at least a count per spelling, left
+// seen is zeroed scratch space of at least one mark per spelling, left
 // zeroed.
-func (ix *spellingIndex) near(q []uint32, fold string, held bool, counts []uint16) *nearSpellings {
+//
+// A spelling at least t similar shares at least t·n of the search's n
+// trigrams (similarity c/(n+m-c) is at most c/n), hence at least one of
+// any n-⌈t·n⌉+1 of them: the candidates are the spellings of the rarest
+// ones (a full name's threshold is high, so those are few, and spellings
+// sharing only common words are never looked at). Each candidate's
+// similarity is then computed from its own trigrams.
+func (ix *spellingIndex) near(q []uint32, fold string, held bool, seen []uint16) *nearSpellings {
 	n := len(q)
 	t := closeThreshold(n)
-	var touched []int32
+	// A little below t·n: float rounding may only add candidates.
+	need := int(math.Ceil(t*float64(n) - 1e-4))
+	lists := make([][]int32, 0, n)
 	for _, tr := range q {
-		for _, i := range ix.posts[tr] {
-			if counts[i] == 0 {
-				touched = append(touched, i)
-			}
-			counts[i]++
-		}
+		lists = append(lists, ix.posts[tr])
+	}
+	slices.SortFunc(lists, func(a, b []int32) int { return len(a) - len(b) })
+	if need > 0 {
+		lists = lists[:n-need+1]
 	}
 	out := &nearSpellings{table: ix.table, since: ix.since, folds: []string{}, scores: []float32{}}
-	for _, i := range touched {
-		c := int32(counts[i])
-		counts[i] = 0
-		if held && !ix.held[i] {
-			continue
-		}
-		sml := float32(c) / float32(int32(n)+ix.size[i]-c) // pg_trgm's CALCSML, in float4
-		if float64(sml) >= t && !strings.HasPrefix(ix.folds[i], fold) {
-			out.folds = append(out.folds, ix.folds[i])
-			out.scores = append(out.scores, sml)
+	var touched []int32
+	for _, l := range lists {
+		for _, i := range l {
+			if seen[i] != 0 {
+				continue
+			}
+			seen[i] = 1
+			touched = append(touched, i)
+			if held && !ix.held[i] {
+				continue
+			}
+			c, m := int32(shared(q, ix.trgs[i])), int32(len(ix.trgs[i]))
+			sml := float32(c) / float32(int32(n)+m-c) // pg_trgm's CALCSML, in float4
+			if float64(sml) >= t && !strings.HasPrefix(ix.folds[i], fold) {
+				out.folds = append(out.folds, ix.folds[i])
+				out.scores = append(out.scores, sml)
+			}
 		}
 	}
+	for _, i := range touched {
+		seen[i] = 0
+	}
 	return out
+}
+
+// shared counts the trigrams two sorted lists have in common.
+func shared(a, b []uint32) int {
+	c := 0
+	for len(a) > 0 && len(b) > 0 {
+		switch {
+		case a[0] == b[0]:
+			c++
+			a, b = a[1:], b[1:]
+		case a[0] < b[0]:
+			a = a[1:]
+		default:
+			b = b[1:]
+		}
+	}
+	return c
 }
 
 // closeThreshold is close_threshold for a search of n distinct trigrams

@@ -305,10 +305,10 @@ func BenchmarkSpellingsNear(b *testing.B) {
 	ix := syntheticIndex(50000)
 	fold := ix.folds[777]
 	q, _ := pgTrigrams(fold)
-	counts := make([]uint16, len(ix.folds))
+	seen := make([]uint16, len(ix.folds))
 	b.ResetTimer()
 	for b.Loop() {
-		ix.near(q, fold[:len(fold)-1]+"x", true, counts)
+		ix.near(q, fold[:len(fold)-1]+"x", true, seen)
 	}
 }
 
@@ -316,5 +316,56 @@ func BenchmarkSpellingsNear(b *testing.B) {
 func BenchmarkSpellingsBuild(b *testing.B) {
 	for b.Loop() {
 		syntheticIndex(50000)
+	}
+}
+
+// TestNearFindsEveryCloseSpelling: the candidates near draws from the
+// rarest trigrams miss no spelling a similarity computed for every
+// spelling finds, for searches that are spellings of the index with a
+// letter changed, cut short, or extended.
+func TestNearFindsEveryCloseSpelling(t *testing.T) {
+	t.Parallel()
+	ix := syntheticIndex(3000)
+	rng := rand.New(rand.NewPCG(7, 7))
+	seen := make([]uint16, len(ix.folds))
+	for range 2000 {
+		fold := ix.folds[rng.IntN(len(ix.folds))]
+		switch rng.IntN(4) {
+		case 0:
+			b := []byte(fold)
+			b[rng.IntN(len(b))] = byte('a' + rng.IntN(26))
+			fold = string(b)
+		case 1:
+			fold = fold[:1+rng.IntN(len(fold))]
+		case 2:
+			fold += " " + ix.folds[rng.IntN(len(ix.folds))][:3]
+		}
+		q, _ := pgTrigrams(fold)
+		if len(q) == 0 {
+			continue
+		}
+		held := rng.IntN(2) == 0
+		var want []string
+		thr := closeThreshold(len(q))
+		for i, f := range ix.folds {
+			c := shared(q, ix.trgs[i])
+			sml := float32(c) / float32(len(q)+len(ix.trgs[i])-c)
+			if float64(sml) >= thr && (!held || ix.held[i]) && !strings.HasPrefix(f, fold) {
+				want = append(want, fmt.Sprintf("%s %v", f, sml))
+			}
+		}
+		got := ix.near(q, fold, held, seen)
+		var have []string
+		for i, f := range got.folds {
+			have = append(have, fmt.Sprintf("%s %v", f, got.scores[i]))
+		}
+		slices.Sort(want)
+		slices.Sort(have)
+		if !slices.Equal(have, want) {
+			t.Fatalf("%q (held %v): near finds %v, every spelling scored %v", fold, held, have, want)
+		}
+		if slices.ContainsFunc(seen, func(s uint16) bool { return s != 0 }) {
+			t.Fatal("scratch marks left set")
+		}
 	}
 }
