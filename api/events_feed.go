@@ -93,15 +93,15 @@ func parseFeed(r *http.Request) (feedRequest, error) {
 	}
 	f.sse = acceptsEventStream(r.Header.Get("Accept"))
 	if v := q.Get("after"); v != "" {
-		n, err := strconv.ParseInt(v, 10, 64)
-		if err != nil || n < 0 {
+		n, ok := wholeNumber(v)
+		if !ok {
 			return f, badParam("after", "must be a position (a non-negative whole number)")
 		}
 		f.after = eventstore.Position(n)
 	}
 	if v := r.Header.Get("Last-Event-ID"); v != "" {
-		n, err := strconv.ParseInt(v, 10, 64)
-		if err != nil || n < 0 {
+		n, ok := wholeNumber(v)
+		if !ok {
 			return f, badRequest("header Last-Event-ID: must be a position (a non-negative whole number)",
 				domain.FieldProblem{Field: "Last-Event-ID", Message: "must be a position (a non-negative whole number)"})
 		}
@@ -115,8 +115,8 @@ func parseFeed(r *http.Request) (feedRequest, error) {
 		return f, err
 	}
 	if v := q.Get("limit"); v != "" {
-		n, err := strconv.ParseInt(v, 10, 64)
-		if err != nil || n < 1 || n > maxFeedLimit {
+		n, ok := wholeNumber(v)
+		if !ok || n < 1 || n > maxFeedLimit {
 			return f, badParam("limit", "must be a whole number from 1 to %d", maxFeedLimit)
 		}
 		f.limit = int(n)
@@ -377,8 +377,8 @@ func (s *Server) waitHorizon(r *http.Request) error {
 	if v == "" {
 		return nil
 	}
-	n, err := strconv.ParseInt(v, 10, 64)
-	if err != nil || n < 0 {
+	n, ok := wholeNumber(v)
+	if !ok {
 		return badParam("min_position", "must be a position returned by a command (a non-negative whole number)")
 	}
 	ctx, cancel := context.WithTimeout(r.Context(), s.cfg.StaleAfter)

@@ -83,6 +83,11 @@ func TestAdversarialFeedParameters(t *testing.T) {
 		{"/v1/events?after=9223372036854775808", nil, "after"}, // 2^63
 		{"/v1/events?after=-9223372036854775808", nil, "after"},
 		{"/v1/events?after=%201", nil, "after"},
+		{"/v1/events?after=%2B3", nil, "after"}, // a number only as written plainly: no sign, no leading zero
+		{"/v1/events?after=007", nil, "after"},
+		{"/v1/events?limit=%2B3", nil, "limit"},
+		{"/v1/events?limit=007", nil, "limit"},
+		{"/v1/events?min_position=%2B3", nil, "min_position"},
 		{"/v1/events?limit=0", nil, "limit"},
 		{"/v1/events?limit=-5", nil, "limit"},
 		{"/v1/events?limit=abc", nil, "limit"},
@@ -124,6 +129,7 @@ func TestAdversarialFeedParameters(t *testing.T) {
 		{"/v1/events", append([]string{"Last-Event-ID", "garbage"}, sse...), "Last-Event-ID"},
 		{"/v1/events", append([]string{"Last-Event-ID", "9223372036854775808"}, sse...), "Last-Event-ID"},
 		{"/v1/events", append([]string{"Last-Event-ID", "1.0"}, sse...), "Last-Event-ID"},
+		{"/v1/events", append([]string{"Last-Event-ID", "+3"}, sse...), "Last-Event-ID"},
 		{"/v1/events?after=5", append([]string{"Last-Event-ID", "x"}, sse...), "Last-Event-ID"},
 		{"/v1/events?follow=true&limit=0", sse, "limit"},
 		{"/v1/events?after=-1", sse, "after"},
@@ -194,15 +200,9 @@ func TestAdversarialFeedParameters(t *testing.T) {
 			t.Fatalf("limit=%d: %v, want %v", n, advPos(got), advPos(all[:w]))
 		}
 	}
-	for _, l := range []string{"2147483647", "1000000000", "%2B3", "007"} {
+	for _, l := range []string{"2147483647", "1000000000"} {
 		got := feedNDJSON(t, e.do("GET", "/v1/events?limit="+l, e.auditor, nil))
 		want := len(all)
-		if l == "%2B3" {
-			want = 3
-		} else if l == "007" {
-			want = 7
-		}
-		want = min(want, len(all))
 		if len(got) != want {
 			t.Fatalf("limit=%s: %d events, want %d", l, len(got), want)
 		}

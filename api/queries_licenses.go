@@ -4,7 +4,6 @@ import (
 	"net/http"
 	"net/url"
 	"slices"
-	"strconv"
 	"strings"
 	"time"
 
@@ -41,11 +40,11 @@ func (s *Server) listLicenses(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	if v, ok := q["expiring_within_days"]; ok {
-		n, err := strconv.Atoi(v[0])
-		if err != nil || strings.TrimLeft(v[0], "0123456789") != "" || n < 1 || n > licenses.MaxExpiringDays {
+		n, ok := wholeNumber(v[0])
+		if !ok || n < 1 || n > licenses.MaxExpiringDays {
 			return badParam("expiring_within_days", "must be a whole number of days from 1 to %d", licenses.MaxExpiringDays)
 		}
-		f.ExpiringWithinDays = n
+		f.ExpiringWithinDays = int(n)
 	}
 	if f.Cursor, err = licCursorParam(q); err != nil {
 		return err

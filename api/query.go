@@ -30,19 +30,30 @@ const (
 	maxLimit     = 500
 )
 
+// wholeNumber reads a whole number written as a client should: decimal
+// digits, no sign, no leading zero (other than "0" itself), at most an
+// int64. "+3", "007", " 3" and "3.0" are not.
+func wholeNumber(v string) (int64, bool) {
+	if v == "" || strings.TrimLeft(v, "0123456789") != "" || len(v) > 1 && v[0] == '0' {
+		return 0, false
+	}
+	n, err := strconv.ParseInt(v, 10, 64)
+	return n, err == nil
+}
+
 func limitParam(q url.Values) (int, error) {
 	v := q.Get("limit")
 	if v == "" {
 		return defaultLimit, nil
 	}
-	n, err := strconv.Atoi(v)
-	if err != nil {
+	n, ok := wholeNumber(v)
+	if !ok {
 		return 0, badParam("limit", "must be a whole number from 1 to %d", maxLimit)
 	}
 	if n < 1 || n > maxLimit {
 		return 0, badParam("limit", "must be from 1 to %d", maxLimit)
 	}
-	return n, nil
+	return int(n), nil
 }
 
 // onlyParams refuses unknown and repeated query parameters, so that a typo
@@ -85,13 +96,13 @@ func (s *Server) waitMinPosition(r *http.Request, models ...string) error {
 	if v == "" {
 		return nil
 	}
-	n, err := strconv.ParseInt(v, 10, 64)
-	if err != nil || n < 0 {
+	n, ok := wholeNumber(v)
+	if !ok {
 		return badParam("min_position", "must be a position returned by a command (a non-negative whole number)")
 	}
 	ctx, cancel := context.WithTimeout(r.Context(), s.cfg.StaleAfter)
 	defer cancel()
-	err = s.cfg.Reads.WaitFor(ctx, eventstore.Position(n), models...)
+	err := s.cfg.Reads.WaitFor(ctx, eventstore.Position(n), models...)
 	if errors.Is(err, projections.ErrStale) || errors.Is(err, context.DeadlineExceeded) {
 		return &staleError{pos: eventstore.Position(n)}
 	}
