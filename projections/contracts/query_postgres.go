@@ -691,8 +691,12 @@ type nameSearch struct {
 	// where returns the search's own conditions on the company co (its
 	// address, its region); who may see it is the view's.
 	where func(a *args) []string
-	// sp scores close spellings in memory (nil: SQL alone; see spellings).
-	sp *Spellings
+	// sp scores close spellings in memory (nil: SQL alone; see
+	// spellings); near are the close spellings it found for the search
+	// (nil: none looked for yet, or no index), which searchNames looks
+	// for before the close-spelling phase.
+	sp   *Spellings
+	near *nearSpellings
 }
 
 // similar reports whether the search looks for close spellings too.
@@ -797,6 +801,13 @@ func trigrams(fold string) ([]string, bool) {
 // round.
 const maxScanTrigrams = 12
 
+// maxJoinSpellings is the most close spellings the in-process index
+// (Spellings) may find for a partner's short search to be joined to the
+// partner's relationships by name, one index lookup each, rather than
+// every relationship scored: the index knows how many there are before
+// the statement is written, which the trigram index did not.
+const maxJoinSpellings = 300
+
 // prefilter returns a condition on the folded name in col that every name
 // at least threshold(s.fold) similar to the search meets, and that costs a
 // string search per trigram of the search instead of a similarity (which
@@ -883,7 +894,10 @@ func (s nameSearch) names(a *args, phase int, q string) string {
 		rel := match("r.name_fold")
 		former := sel("former_names") + ` WHERE ` + match("n.name_fold") + ` AND ` + visible
 		if phase == phaseSimilar {
-			pre := s.prefilter(a, "r.name_fold")
+			pre := ""
+			if s.near == nil || len(s.near.folds) > maxJoinSpellings {
+				pre = s.prefilter(a, "r.name_fold")
+			}
 			if pre == "" {
 				// The close spellings, then the partner's customers of each
 				// by its current name and the former names of that spelling.
@@ -930,7 +944,7 @@ func (s nameSearch) names(a *args, phase int, q string) string {
 func (s nameSearch) spellings(a *args, q string) string {
 	table := a.add(Schema + ".spelling_trigrams")
 	fn := Schema + `.close_spellings(` + table + `::regclass, ` + q + `, ` + threshold(q) + `, ` + strconv.FormatBool(s.held)
-	near := s.sp.near(s.fold, s.held)
+	near := s.near
 	if near == nil {
 		return `SELECT * FROM ` + fn + `)`
 	}
@@ -1084,6 +1098,9 @@ func searchNames[T any](ctx context.Context, q Querier, s nameSearch, after *cur
 		}
 	}
 	if len(items) <= limit && s.similar() {
+		if s.v.scope == readmodel.SeeAll || s.v.scope == readmodel.SeeRelated {
+			s.near = s.sp.near(s.fold, s.held)
+		}
 		var from *cursor
 		if after != nil && after.P == phaseSimilar {
 			from = after

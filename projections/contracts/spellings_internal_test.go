@@ -166,12 +166,12 @@ func TestSpellingsFindWhatCloseSpellingsFinds(t *testing.T) {
 		found := 0
 		for _, q := range searches {
 			for _, held := range []bool{true, false} {
-				s := nameSearch{fold: q, held: held, sp: sp}
-				if indexed != (sp.near(q, held) != nil) {
+				s := nameSearch{fold: q, held: held, near: sp.near(q, held)}
+				if indexed != (s.near != nil) {
 					t.Fatalf("%s: index in use %v, want %v", when, !indexed, indexed)
 				}
 				got := closeRows(e, s)
-				s.sp = nil
+				s.near = nil
 				want := closeRows(e, s)
 				if len(want) > 0 {
 					found++
