@@ -185,7 +185,7 @@ func (e *env) contractSearchRows(ctx context.Context, d *app.DB, partners []stri
 	spCtx, stop := context.WithCancel(ctx)
 	defer stop()
 	go func() { _ = sp.Run(spCtx) }() // refreshed as the service refreshes it
-	var ours, raw []time.Duration
+	var ours, raw, cold []time.Duration
 	// The searches by kind: a full name, its first word, a letter wrong
 	// (as staff on even i, as a partner on odd i when there are any).
 	kinds := []string{"full name", "first word", "full name", "one letter wrong"}
@@ -205,41 +205,64 @@ func (e *env) contractSearchRows(ctx context.Context, d *app.DB, partners []stri
 			viewer = auth.PartnerContact(partners[rng.IntN(len(partners))], "C-000001")
 		}
 		f := contracts.Filter{Company: name, Limit: 50}
+		// First the search records its statements: the first run of each,
+		// which reads its pages in (timed as cold). Then ours and the
+		// same statements straight with pgx, each as the second or third
+		// run, in turns first.
+		rec := &recorder{q: d.Pool}
 		start := time.Now()
-		if _, _, err := sp.Search(ctx, d.Pool, viewer, f); err != nil {
+		if _, _, err := sp.Search(ctx, rec, viewer, f); err != nil {
 			return Row{}, fmt.Errorf("contract search %q: %w", name, err)
 		}
-		ours = append(ours, time.Since(start))
-		class := kinds[i%4] + " as staff"
-		if viewer.PartnerID != "" {
-			class = kinds[i%4] + " as a partner"
+		cold = append(cold, time.Since(start))
+		timeOurs := func() error {
+			start := time.Now()
+			if _, _, err := sp.Search(ctx, d.Pool, viewer, f); err != nil {
+				return fmt.Errorf("contract search %q: %w", name, err)
+			}
+			ours = append(ours, time.Since(start))
+			class := kinds[i%4] + " as staff"
+			if viewer.PartnerID != "" {
+				class = kinds[i%4] + " as a partner"
+			}
+			classes[class] = append(classes[class], ours[len(ours)-1])
+			return nil
 		}
-		classes[class] = append(classes[class], ours[len(ours)-1])
-		rec := &recorder{q: d.Pool}
-		if _, _, err := sp.Search(ctx, rec, viewer, f); err != nil {
+		timeRaw := func() error {
+			start := time.Now()
+			for _, c := range rec.calls {
+				rs, err := d.Pool.Query(ctx, c.sql, c.args...)
+				if err != nil {
+					return err
+				}
+				for rs.Next() {
+				}
+				rs.Close()
+				if err := rs.Err(); err != nil {
+					return err
+				}
+			}
+			raw = append(raw, time.Since(start))
+			return nil
+		}
+		first, second := timeOurs, timeRaw
+		if i/2%2 == 1 {
+			first, second = timeRaw, timeOurs
+		}
+		if err := first(); err != nil {
 			return Row{}, err
 		}
-		start = time.Now()
-		for _, c := range rec.calls {
-			rs, err := d.Pool.Query(ctx, c.sql, c.args...)
-			if err != nil {
-				return Row{}, err
-			}
-			for rs.Next() {
-			}
-			rs.Close()
-			if err := rs.Err(); err != nil {
-				return Row{}, err
-			}
+		if err := second(); err != nil {
+			return Row{}, err
 		}
-		raw = append(raw, time.Since(start))
 	}
 	for _, class := range slices.Sorted(maps.Keys(classes)) {
 		e.progress("  contract search, %s (%d searches): p50 %.2f ms, p99 %.2f ms", class, len(classes[class]),
 			ms(percentile(classes[class], 0.5)), ms(percentile(classes[class], 0.99)))
 	}
-	e.progress("  contract search: p50 %.2f ms (raw %.2f ms), p99 %.2f ms (raw %.2f ms)", ms(percentile(ours, 0.5)), ms(percentile(raw, 0.5)),
-		ms(percentile(ours, 0.99)), ms(percentile(raw, 0.99)))
+	e.progress("  contract search: p50 %.2f ms (raw %.2f ms), p99 %.2f ms (raw %.2f ms); first run of each search p50 %.2f ms, p99 %.2f ms",
+		ms(percentile(ours, 0.5)), ms(percentile(raw, 0.5)), ms(percentile(ours, 0.99)), ms(percentile(raw, 0.99)),
+		ms(percentile(cold, 0.5)), ms(percentile(cold, 0.99)))
 	return Row{Figure: "7. contract search by company name, p99", Ours: ms(percentile(ours, 0.99)), Raw: ms(percentile(raw, 0.99)),
 		Unit: "ms", Target: Target{Max: 10}}, nil
 }
