@@ -92,7 +92,8 @@ func readsFigure(ctx context.Context, e *env) ([]Row, error) {
 		Unit: "ms", Target: Target{Max: 10}})
 
 	// 7b. Contract search by company name, against the same statements
-	// (recorded from our run) executed straight with pgx.
+	// (recorded from a first run of each search) executed straight with
+	// pgx, the two in turns first.
 	row, err := e.contractSearchRows(ctx, d, partners, rng)
 	if err != nil {
 		return nil, err

@@ -20,7 +20,7 @@ import (
 // trigrams with the search" only roughly: for a company's full name it
 // yields every spelling that shares its last two words (some 1 300 for
 // "baekdu medical devices"), and rechecks each against the table, which
-// took most of a search's time. Here each spelling's trigrams are counted
+// took most of a search's time. Here every spelling's trigrams are kept
 // in memory, so the similarity of every candidate is known exactly
 // (pg_trgm's: shared trigrams over the union of both, in float4) in well
 // under a millisecond, and the statement receives only the close ones.
