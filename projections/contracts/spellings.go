@@ -279,46 +279,98 @@ func (ix *spellingIndex) put(fold string, held bool, seq int64) {
 }
 
 // near is Spellings.near on the index, for the trigrams q of fold;
-// seen is zeroed scratch space of at least one mark per spelling, left
+// seen is zeroed scratch space of at least one count per spelling, left
 // zeroed.
 //
-// A spelling at least t similar shares at least t·n of the search's n
-// trigrams (similarity c/(n+m-c) is at most c/n), hence at least one of
-// any n-⌈t·n⌉+1 of them: the candidates are the spellings of the rarest
-// ones (a full name's threshold is high, so those are few, and spellings
-// sharing only common words are never looked at). Each candidate's
-// similarity is then computed from its own trigrams.
+// Two ways find the same spellings; near takes the one that touches less.
+// Counting: every spelling holding one of the search's trigrams is counted
+// once per trigram it shares, which costs the spellings of all n trigrams.
+// Candidates: a spelling at least t similar shares at least t·n of the
+// search's n trigrams (similarity c/(n+m-c) is at most c/n), hence at
+// least one of any n-⌈t·n⌉+1 of them; the candidates are the spellings of
+// the rarest ones, each compared with the search trigram by trigram. A
+// full name's threshold is high, so its candidates are few; a short
+// search's low threshold lets in common trigrams, whose spellings are
+// cheaper counted.
 func (ix *spellingIndex) near(q []uint32, fold string, held bool, seen []uint16) *nearSpellings {
+	return ix.nearBy(q, fold, held, seen, nearAuto)
+}
+
+// The ways of nearBy.
+const (
+	nearAuto = iota
+	nearCounting
+	nearCandidates
+)
+
+// nearBy is near, the way how says.
+func (ix *spellingIndex) nearBy(q []uint32, fold string, held bool, seen []uint16, how int) *nearSpellings {
 	n := len(q)
 	t := closeThreshold(n)
 	// A little below t·n: float rounding may only add candidates.
 	need := int(math.Ceil(t*float64(n) - 1e-4))
 	lists := make([][]int32, 0, n)
+	all := 0
 	for _, tr := range q {
 		lists = append(lists, ix.posts[tr])
+		all += len(ix.posts[tr])
 	}
 	slices.SortFunc(lists, func(a, b []int32) int { return len(a) - len(b) })
+	rare := lists
 	if need > 0 {
-		lists = lists[:n-need+1]
+		rare = lists[:n-need+1]
+	}
+	if how == nearAuto {
+		cand := 0
+		for _, l := range rare {
+			cand += len(l)
+		}
+		// A comparison walks both trigram lists (some n+20 steps), a count
+		// is one increment.
+		how = nearCounting
+		if cand*(n+20) < 2*all {
+			how = nearCandidates
+		}
 	}
 	out := &nearSpellings{table: ix.table, since: ix.since, folds: []string{}, scores: []float32{}}
+	keep := func(i, c int32) {
+		if held && !ix.held[i] {
+			return
+		}
+		m := int32(len(ix.trgs[i]))
+		sml := float32(c) / float32(int32(n)+m-c) // pg_trgm's CALCSML, in float4
+		if float64(sml) >= t && !strings.HasPrefix(ix.folds[i], fold) {
+			out.folds = append(out.folds, ix.folds[i])
+			out.scores = append(out.scores, sml)
+		}
+	}
 	var touched []int32
-	for _, l := range lists {
+	if how == nearCounting {
+		for _, l := range lists {
+			for _, i := range l {
+				if seen[i] == 0 {
+					touched = append(touched, i)
+				}
+				seen[i]++
+			}
+		}
+		for _, i := range touched {
+			c := int32(seen[i])
+			seen[i] = 0
+			if int(c) >= need {
+				keep(i, c)
+			}
+		}
+		return out
+	}
+	for _, l := range rare {
 		for _, i := range l {
 			if seen[i] != 0 {
 				continue
 			}
 			seen[i] = 1
 			touched = append(touched, i)
-			if held && !ix.held[i] {
-				continue
-			}
-			c, m := int32(shared(q, ix.trgs[i])), int32(len(ix.trgs[i]))
-			sml := float32(c) / float32(int32(n)+m-c) // pg_trgm's CALCSML, in float4
-			if float64(sml) >= t && !strings.HasPrefix(ix.folds[i], fold) {
-				out.folds = append(out.folds, ix.folds[i])
-				out.scores = append(out.scores, sml)
-			}
+			keep(i, int32(shared(q, ix.trgs[i])))
 		}
 	}
 	for _, i := range touched {

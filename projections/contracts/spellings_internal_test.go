@@ -319,9 +319,9 @@ func BenchmarkSpellingsBuild(b *testing.B) {
 	}
 }
 
-// TestNearFindsEveryCloseSpelling: the candidates near draws from the
-// rarest trigrams miss no spelling a similarity computed for every
-// spelling finds, for searches that are spellings of the index with a
+// TestNearFindsEveryCloseSpelling: near, counting or drawing candidates
+// from the rarest trigrams, misses no spelling a similarity computed for
+// every spelling finds, and finds no other, for searches that are spellings of the index with a
 // letter changed, cut short, or extended.
 func TestNearFindsEveryCloseSpelling(t *testing.T) {
 	t.Parallel()
@@ -354,18 +354,20 @@ func TestNearFindsEveryCloseSpelling(t *testing.T) {
 				want = append(want, fmt.Sprintf("%s %v", f, sml))
 			}
 		}
-		got := ix.near(q, fold, held, seen)
-		var have []string
-		for i, f := range got.folds {
-			have = append(have, fmt.Sprintf("%s %v", f, got.scores[i]))
-		}
 		slices.Sort(want)
-		slices.Sort(have)
-		if !slices.Equal(have, want) {
-			t.Fatalf("%q (held %v): near finds %v, every spelling scored %v", fold, held, have, want)
-		}
-		if slices.ContainsFunc(seen, func(s uint16) bool { return s != 0 }) {
-			t.Fatal("scratch marks left set")
+		for _, how := range []int{nearAuto, nearCounting, nearCandidates} {
+			got := ix.nearBy(q, fold, held, seen, how)
+			var have []string
+			for i, f := range got.folds {
+				have = append(have, fmt.Sprintf("%s %v", f, got.scores[i]))
+			}
+			slices.Sort(have)
+			if !slices.Equal(have, want) {
+				t.Fatalf("%q (held %v, way %d): near finds %v, every spelling scored %v", fold, held, how, have, want)
+			}
+			if slices.ContainsFunc(seen, func(s uint16) bool { return s != 0 }) {
+				t.Fatalf("way %d: scratch counts left set", how)
+			}
 		}
 	}
 }
