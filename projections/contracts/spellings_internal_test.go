@@ -13,6 +13,23 @@ import (
 	"github.com/channeldesk/channeldesk/projections/projtest"
 )
 
+// setupSchema creates the live schema with the projection's tables and
+// functions, empty.
+func setupSchema(e *projtest.Env) {
+	e.T.Helper()
+	e.Exec(`CREATE SCHEMA ` + Schema)
+	tx, err := e.Pool.Begin(e.Ctx)
+	if err != nil {
+		e.T.Fatal(err)
+	}
+	if err := New().Setup(e.Ctx, tx, Schema); err != nil {
+		e.T.Fatal(err)
+	}
+	if err := tx.Commit(e.Ctx); err != nil {
+		e.T.Fatal(err)
+	}
+}
+
 // randomText returns a string of words drawn from a small alphabet, so
 // that strings share trigrams, with the separators, capitals and digits
 // pg_trgm splits and folds.
@@ -37,17 +54,7 @@ func randomText(rng *rand.Rand) string {
 func TestPgTrigramsAreExact(t *testing.T) {
 	t.Parallel()
 	e := projtest.New(t, false)
-	e.Exec(`CREATE SCHEMA ` + Schema)
-	tx, err := e.Pool.Begin(e.Ctx)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := New().Setup(e.Ctx, tx, Schema); err != nil {
-		t.Fatal(err)
-	}
-	if err := tx.Commit(e.Ctx); err != nil {
-		t.Fatal(err)
-	}
+	setupSchema(e)
 	rng := rand.New(rand.NewPCG(5, 8))
 	var as, bs []string
 	for range 3000 {
@@ -113,20 +120,7 @@ func TestPgTrigramsAreExact(t *testing.T) {
 func TestSpellingsFindWhatCloseSpellingsFinds(t *testing.T) {
 	t.Parallel()
 	e := projtest.New(t, false)
-	e.Exec(`CREATE SCHEMA ` + Schema)
-	setup := func() {
-		tx, err := e.Pool.Begin(e.Ctx)
-		if err != nil {
-			t.Fatal(err)
-		}
-		if err := New().Setup(e.Ctx, tx, Schema); err != nil {
-			t.Fatal(err)
-		}
-		if err := tx.Commit(e.Ctx); err != nil {
-			t.Fatal(err)
-		}
-	}
-	setup()
+	setupSchema(e)
 	rng := rand.New(rand.NewPCG(9, 1))
 	heads := []string{"redwood", "rosewood", "redwod", "northwind", "oakridge", "oak ridge", "kestrel", "blue harbour", "blue harbor"}
 	trades := []string{"consulting", "consultants", "logistics", "logistic", "software", "freight", "medical devices"}
@@ -243,8 +237,7 @@ func TestSpellingsFindWhatCloseSpellingsFinds(t *testing.T) {
 	}
 	// A rebuild's table: another OID, change numbers from 1 again.
 	e.Exec(`DROP SCHEMA ` + Schema + ` CASCADE`)
-	e.Exec(`CREATE SCHEMA ` + Schema)
-	setup()
+	setupSchema(e)
 	add(300)
 	check("table replaced", true, false)
 	if err := sp.Refresh(e.Ctx); err != nil {
